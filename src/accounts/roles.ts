@@ -1,0 +1,37 @@
+// What each role may do. Routes ask for a permission, never for a role, so adding a role or
+// moving a right is a change to this table alone.
+
+export const roles = ['owner', 'security_responder', 'product_manager', 'viewer'] as const;
+export type Role = (typeof roles)[number];
+
+export const roleLabels: Record<Role, string> = {
+  owner: 'Owner',
+  security_responder: 'Security responder',
+  product_manager: 'Product manager',
+  viewer: 'Viewer',
+};
+
+export const permissions = ['organisation.read', 'products.read', 'members.read', 'members.manage', 'tokens.manage', 'audit.read'] as const;
+export type Permission = (typeof permissions)[number];
+
+const everyone: readonly Role[] = roles;
+const grants: Record<Permission, readonly Role[]> = {
+  'organisation.read': everyone,
+  'products.read': everyone,
+  'members.read': everyone,
+  'members.manage': ['owner'],
+  'tokens.manage': ['owner'],
+  'audit.read': ['owner'],
+};
+
+export function roleMay(role: Role, permission: Permission): boolean {
+  return grants[permission].includes(role);
+}
+
+/** Scopes an API token can carry: read rights only, so a leaked CI token cannot change anything. */
+export const tokenScopes = ['products.read', 'members.read', 'audit.read'] as const satisfies readonly Permission[];
+export type TokenScope = (typeof tokenScopes)[number];
+
+export function scopesMay(scopes: readonly string[], permission: Permission): boolean {
+  return permission === 'organisation.read' || scopes.includes(permission);
+}

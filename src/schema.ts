@@ -1,0 +1,8 @@
+import { accountsMigrations } from './accounts/tables.ts';
+import { auditMigrations } from './audit/tables.ts';
+import { jobsMigrations } from './jobs/tables.ts';
+import { registryMigrations } from './registry/tables.ts';
+import type { Migration } from './store/index.ts';
+
+/** Every domain's migrations; ids are global, so a new one takes the next free number. */
+export const schemaMigrations: readonly Migration[] = [...accountsMigrations, ...auditMigrations, ...registryMigrations, ...jobsMigrations];

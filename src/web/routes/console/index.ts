@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../../context.ts';
+import { registerAuditLog } from './audit.ts';
+import { registerMembers } from './members.ts';
+import { registerOverview } from './overview.ts';
+import { registerProducts } from './products.ts';
+import { registerSecurity } from './security.ts';
+import { registerTokens } from './tokens.ts';
+
+export function registerConsoleRoutes(app: FastifyInstance, platform: Platform): void {
+  registerOverview(app, platform);
+  registerProducts(app, platform);
+  registerMembers(app, platform);
+  registerTokens(app, platform);
+  registerSecurity(app, platform);
+  registerAuditLog(app, platform);
+}

@@ -1,0 +1,17 @@
+import type { FastifyInstance } from 'fastify';
+import type { Platform } from '../../context.ts';
+import { registerAssets } from './assets.ts';
+import { registerHealth } from './health.ts';
+import { registerHome } from './home.ts';
+import { registerInvitation } from './invitation.ts';
+import { registerSetup } from './setup.ts';
+import { registerSignIn } from './sign-in.ts';
+
+export function registerPublicRoutes(app: FastifyInstance, platform: Platform): void {
+  registerHealth(app, platform);
+  registerAssets(app);
+  registerHome(app, platform);
+  registerSignIn(app, platform);
+  registerSetup(app, platform);
+  registerInvitation(app, platform);
+}
