@@ -17,6 +17,8 @@ export interface QueueOptions {
   work: boolean;
   logger?: Logger;
   pollingIntervalSeconds?: number;
+  /** Jobs fetched per poll; more keeps a busy queue moving, 1 keeps a quiet one fair. */
+  batchSize?: number;
   /** The pg-boss schema on PostgreSQL; tests give each run its own. */
   schema?: string;
 }
@@ -34,7 +36,7 @@ export async function startQueue(db: PlatformDatabase, options: QueueOptions): P
   await boss.start();
   await boss.createQueue(queues.housekeeping, { retryLimit: 3, retryDelay: 30 });
   if (options.work) {
-    await boss.work<Record<string, never>>(queues.housekeeping, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async (jobs) => {
+    await boss.work<Record<string, never>>(queues.housekeeping, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 }, async (jobs) => {
       for (const job of jobs) {
         const removed = await runHousekeeping(db, job.id);
         options.logger?.info({ job: job.id, removed }, 'housekeeping done');
