@@ -1,0 +1,10 @@
+export { alphabets, entropyBits, lengthFor, validateAlphabet, type AlphabetName } from './alphabet.ts';
+export { guessFormat, normaliseColumn, readBatch, type BatchFormat, type BatchProblem, type BatchRow } from './batch-reader.ts';
+export { DEFAULT_LENGTH, MIN_GENERATED_BITS, MIN_KEY_BYTES, methodProblem, defaultMethod, describeMethod, effWordList, methodEntropy, passwordMaker, type GenerationMethod } from './generate.ts';
+export { DuplicateCredentialError, generateBatch, hashSchemes, unitsFromPattern, type GenerateSummary, type HashScheme } from './generate-batch.ts';
+export { auditBatch, resolveColumns, type AuditOptions, type AuditReport } from './audit/audit.ts';
+export { auditSarif, auditText } from './audit/report.ts';
+export { conditionIds, conditionTitles, type ConditionId, type ConditionResult, type Verdict } from './audit/types.ts';
+export { checkUserPassword, USER_PASSWORD_MIN_LENGTH, type UserPasswordVerdict } from './user-password.ts';
+export { commonPasswords, defaultCredentials, defaultPasswords } from './lists.ts';
+export { sha512crypt, sha256crypt, shaCrypt, verifyShaCrypt } from './crypt/sha-crypt.ts';
