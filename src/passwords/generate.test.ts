@@ -8,6 +8,7 @@ import { alphabets } from './alphabet.ts';
 import { readBatch } from './batch-reader.ts';
 import { verifyShaCrypt } from './crypt/sha-crypt.ts';
 import { FingerprintSet } from './fingerprint-set.ts';
+import { HmacSha256 } from './random-source.ts';
 import { describeMethod, effWordList, methodEntropy, methodProblem, passwordMaker, type GenerationMethod } from './generate.ts';
 import { DuplicateCredentialError, generateBatch, unitsFromPattern, type HashScheme } from './generate-batch.ts';
 
@@ -73,6 +74,15 @@ describe('keyed passwords', () => {
     assert.notEqual(passwordMaker(keyed)({ serial: 'SN0002' }), a);
     assert.notEqual(passwordMaker({ ...keyed, key: crypto.randomBytes(32) })({ serial: 'SN0001' }), a);
     assert.match(a, /^[A-HJ-NP-Za-km-z2-9]{12}$/);
+  });
+
+  test('the HMAC is RFC 2104 HMAC-SHA-256, equal to node:crypto for keys of any length', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), fc.string({ maxLength: 100 }), (k, message) => {
+        const key = Buffer.from(k);
+        assert.deepEqual(new HmacSha256(key).digest(message), crypto.createHmac('sha256', key).update(message).digest());
+      }),
+    );
   });
 
   test('property: a keyed password is a pure function of key and identifier', () => {

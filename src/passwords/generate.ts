@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { alphabets, entropyBits } from './alphabet.ts';
-import { KeyedSource, RandomSource } from './random-source.ts';
+import { HmacSha256, KeyedSource, RandomSource } from './random-source.ts';
 
 /** How each unit's password is made. */
 export type GenerationMethod =
@@ -59,10 +59,11 @@ export function passwordMaker(method: GenerationMethod): PasswordMaker {
     };
   }
   const { key, alphabet, length, identifierColumn } = method;
+  const hmac = new HmacSha256(key);
   return (unit) => {
     const identifier = unit[identifierColumn];
     if (identifier === undefined || identifier === '') throw new RangeError(`the unit has no ${identifierColumn} to derive its password from`);
-    const source = new KeyedSource(key, identifier);
+    const source = new KeyedSource(hmac, identifier);
     let out = '';
     for (let i = 0; i < length; i++) out += alphabet[source.index(alphabet.length)];
     return out;

@@ -63,6 +63,7 @@ export const badBatches: { name: string; condition: string; batch: () => Unit[] 
   { name: 'SHA-1 of the serial, first 10 hex digits (Thomson style)', condition: 'psti.s1.1.3c', batch: () => units(100, (serial) => sha1(serial).slice(0, 10).toUpperCase()) },
   { name: 'SHA-256 of the MAC, first 12 hex digits', condition: 'psti.s1.1.3c', batch: () => units(100, (_s, mac) => sha256(mac).slice(0, 12)) },
   { name: 'SHA-256 of model + serial, first 12 hex digits', condition: 'psti.s1.1.3c', batch: () => units(100, (serial) => sha256(MODEL + serial).slice(0, 12)) },
+  { name: 'the serial encoded in Base64', condition: 'psti.s1.1.3c', batch: () => units(100, (serial) => Buffer.from(serial).toString('base64').slice(0, 12)) },
   { name: 'CRC32 of the serial', condition: 'psti.s1.1.3c', batch: () => units(100, (serial) => crc32(serial)) },
   { name: 'the model name with a suffix', condition: 'psti.s1.1.3b', batch: () => units(100, () => `${MODEL.toLowerCase()}${crypto.randomInt(10, 99)}`) },
   {

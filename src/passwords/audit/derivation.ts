@@ -77,8 +77,12 @@ function cheapMatch(pw: string, pwNorm: string, id: string, idNorm: string): str
       if (n.toString(32) === pwNorm) return 'the serial number written in base 32';
     }
   }
-  if (pw.length >= 6 && base32(Buffer.from(id)).startsWith(pw.toLowerCase().replace(/=+$/, ''))) return 'the identifier encoded in Base32';
-  if (pw.length >= 6 && Buffer.from(id).toString('base64').replace(/=+$/, '').startsWith(pw)) return 'the identifier encoded in Base64';
+  if (pw.length >= 6) {
+    // Only the identifier's first bytes can reach the password's length once encoded.
+    const bytes = Buffer.from(id);
+    if (base32(bytes.subarray(0, Math.ceil((pw.length * 5) / 8) + 1)).startsWith(pw.toLowerCase().replace(/=+$/, ''))) return 'the identifier encoded in Base32';
+    if (bytes.subarray(0, Math.ceil((pw.length * 3) / 4) + 3).toString('base64').replace(/=+$/, '').startsWith(pw)) return 'the identifier encoded in Base64';
+  }
   return undefined;
 }
 
