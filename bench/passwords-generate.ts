@@ -32,4 +32,5 @@ const peer = units / ((performance.now() - peerStart) / 1000);
 console.log(`random: ${Math.round(random).toLocaleString('en-GB')} units/s`);
 console.log(`keyed (HMAC-SHA-256): ${Math.round(keyed).toLocaleString('en-GB')} units/s`);
 console.log(`peer, openssl rand for the same bytes: ${Math.round(peer).toLocaleString('en-GB')} units/s`);
+console.log(`peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (the uniqueness set for ${units.toLocaleString('en-GB')} units included)`);
 console.log(`ratio random/peer: ${(random / peer).toFixed(3)}; keyed/peer: ${(keyed / peer).toFixed(3)}`);

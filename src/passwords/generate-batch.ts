@@ -79,7 +79,7 @@ export async function generateBatch(units: AsyncIterable<BatchRow[]>, out: Writa
     for (const unit of slice) {
       let password = make(unit.values);
       let tries = 0;
-      while (seen.add(password) > 0) {
+      while (!seen.add(password)) {
         if (++tries > 1000) throw new RangeError('The password space is too small for this batch: a thousand draws in a row repeated earlier passwords. Use a longer length.');
         if (options.method.kind === 'keyed') {
           const id = unit.values[options.method.identifierColumn] ?? '';

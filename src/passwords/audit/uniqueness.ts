@@ -12,8 +12,7 @@ export class UniquenessCheck implements Check {
   }
 
   observe(unit: UnitView): void {
-    const before = this.seen.add(unit.password);
-    if (before === 0) return;
+    if (this.seen.add(unit.password)) return;
     const group = this.repeated.get(unit.password);
     if (group) {
       group.count++;
