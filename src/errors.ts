@@ -19,6 +19,7 @@ export const errorCatalogue = {
   CONNECTABLE_ERR_CSRF: { status: 403, exitCode: 2, title: 'The form has expired' },
   CONNECTABLE_ERR_NOT_FOUND: { status: 404, exitCode: 2, title: 'Not found' },
   CONNECTABLE_ERR_CONFLICT: { status: 409, exitCode: 2, title: 'Conflict' },
+  CONNECTABLE_ERR_SUPPORT_PERIOD_SHORTENED: { status: 409, exitCode: 2, title: 'A published support period cannot be shortened' },
   CONNECTABLE_ERR_LOCKED_OUT: { status: 429, exitCode: 2, title: 'Too many attempts' },
   CONNECTABLE_ERR_DATABASE_UNREACHABLE: { status: 503, exitCode: 2, title: 'The database cannot be reached' },
   CONNECTABLE_ERR_DATA_DIR_IN_USE: { status: 503, exitCode: 2, title: 'The data directory is in use' },

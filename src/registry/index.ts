@@ -1,2 +1,25 @@
 export { registryMigrations } from './tables.ts';
-export { createProduct, listProducts, gtinIsValid, productInput, type Product } from './products.ts';
+export { categories, categoryIds, categoryOf, type Category } from './categories.ts';
+export { checkDigitFor, displayGtin, gtinIsValid, parseGtin, type GtinResult } from './gtin.ts';
+export { createProduct, getProduct, listProducts, productInput, slugForProduct, updateProduct, type Product, type ProductInput } from './products.ts';
+export {
+  daysLeft,
+  getSupportPeriod,
+  longDate,
+  setSupportPeriod,
+  supportPeriodHistory,
+  supportPeriodInput,
+  supportStatement,
+  type SupportPeriod,
+  type SupportPeriodEvent,
+} from './support-periods.ts';
+export {
+  allPublicProducts,
+  publicHistory,
+  publicProductByGtin,
+  publicProductByModel,
+  publicProductBySlug,
+  publicProductsOfMaker,
+  type PublicProduct,
+} from './public.ts';
+export { digitalLinkPath, parseDigitalLink, type DigitalLink } from './digital-link.ts';

@@ -5,36 +5,12 @@
 // organisation it gets 200, and the page must not contain anything of organisation A.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApiToken, createSession, hmac, instanceSecret, invite, type Role } from '../accounts/index.ts';
+import fs from 'node:fs';
+import { createApiToken, createSession, hmac, instanceSecret } from '../accounts/index.ts';
+import { createProduct, setSupportPeriod } from '../registry/index.ts';
+import { callers, type AccessContext, type AccessRows, type Caller, type Row } from './access-table/types.ts';
 import { routeList } from './server.ts';
 import { memberOf, ownerOf, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
-
-type Caller = 'anonymous' | 'other' | Role;
-const callers: readonly Caller[] = ['anonymous', 'other', 'owner', 'security_responder', 'product_manager', 'viewer'];
-
-interface Prepared {
-  url: string;
-  body?: Record<string, string>;
-}
-
-interface Row {
-  /** Builds the concrete request, e.g. a fresh invitation to revoke. */
-  prepare?: () => Promise<Prepared>;
-  expect: Record<Caller, number>;
-  /** For 200s given to "other": org A's data must not appear. */
-  api?: boolean;
-}
-
-const everyone = (status: number): Record<Caller, number> => Object.fromEntries(callers.map((c) => [c, status])) as Record<Caller, number>;
-const signedIn = (status: number, anonymous: number): Record<Caller, number> => ({ ...everyone(status), anonymous });
-const ownerOnly = (ownerStatus: number, otherStatus: number, anonymous: number): Record<Caller, number> => ({
-  anonymous,
-  other: otherStatus,
-  owner: ownerStatus,
-  security_responder: 403,
-  product_manager: 403,
-  viewer: 403,
-});
 
 let platform: TestPlatform;
 let orgA: string;
@@ -43,61 +19,55 @@ let csrfKey: string;
 const users = new Map<Caller, string>();
 let targetMemberId: string;
 let counter = 0;
+let productA: string;
+let productSlugA: string;
 
 const ORG_A_MARKERS = ['Acme Widgets', 'owner@acme.test', 'viewer@acme.test', 'ACME-SECRET-MODEL'];
+// What even public pages must never show: people, and products whose period is not published.
+const PRIVATE_MARKERS = ['owner@acme.test', 'viewer@acme.test', 'ACME-SECRET-MODEL'];
 
-const table: Record<string, Row> = {
-  'GET /healthz': { expect: everyone(200) },
-  // The test platform runs no job queue, so readiness honestly says "not ready".
-  'GET /readyz': { expect: everyone(503) },
-  'GET /assets/app.css': { expect: everyone(200) },
-  'GET /': { expect: signedIn(303, 200) },
-  'GET /sign-in': { expect: signedIn(303, 200) },
-  'POST /sign-in': { prepare: async () => ({ url: '/sign-in', body: { email: `nobody${++counter}@nowhere.test`, password: 'wrong wrong wrong' } }), expect: everyone(401) },
-  'GET /sign-in/code': { expect: everyone(303) },
-  'POST /sign-in/code': { prepare: async () => ({ url: '/sign-in/code', body: { code: '123456' } }), expect: everyone(401) },
-  'POST /sign-out': { expect: everyone(303) },
-  'GET /setup/:token': { prepare: async () => ({ url: '/setup/not-a-real-token' }), expect: everyone(404) },
-  'POST /setup/:token': { prepare: async () => ({ url: '/setup/not-a-real-token', body: {} }), expect: everyone(404) },
-  'GET /invitations/:token': { prepare: async () => ({ url: '/invitations/not-a-real-token' }), expect: everyone(404) },
-  'POST /invitations/:token': { prepare: async () => ({ url: '/invitations/not-a-real-token', body: {} }), expect: everyone(404) },
-  'GET /console': { expect: signedIn(200, 303) },
-  'GET /console/products': { expect: signedIn(200, 303) },
-  'GET /console/members': { expect: signedIn(200, 303) },
-  'POST /console/members/invite': {
-    prepare: async () => ({ url: '/console/members/invite', body: { email: `new${++counter}@example.test`, role: 'viewer' } }),
-    expect: ownerOnly(200, 200, 401),
+// Every file in access-table/ contributes rows; they are loaded before the tests are defined.
+const rowFiles = fs.readdirSync(new URL('./access-table/', import.meta.url)).filter((f) => f.endsWith('.ts') && f !== 'types.ts');
+const rowSets: AccessRows[] = [];
+for (const f of rowFiles) {
+  const module = (await import(`./access-table/${f}`)) as Record<string, unknown>;
+  for (const value of Object.values(module)) if (typeof value === 'function') rowSets.push(value as AccessRows);
+}
+const context: AccessContext = {
+  get db() {
+    return platform.db;
   },
-  'POST /console/members/:userId/role': {
-    prepare: async () => ({ url: `/console/members/${targetMemberId}/role`, body: { role: 'viewer' } }),
-    expect: ownerOnly(303, 404, 401),
+  get orgA() {
+    return orgA;
   },
-  'POST /console/invitations/:invitationId/revoke': {
-    prepare: async () => {
-      const { invitation } = await invite(platform.db, { label: 'test', organisationId: orgA }, { email: `revoke${++counter}@acme.test`, role: 'viewer' });
-      return { url: `/console/invitations/${invitation.id}/revoke` };
-    },
-    expect: ownerOnly(303, 404, 401),
+  get orgB() {
+    return orgB;
   },
-  'GET /console/tokens': { expect: ownerOnly(200, 200, 303) },
-  'POST /console/tokens': { prepare: async () => ({ url: '/console/tokens', body: { name: 'ci', scopes: 'products.read' } }), expect: ownerOnly(200, 200, 401) },
-  'POST /console/tokens/:tokenId/revoke': {
-    prepare: async () => {
-      const { token } = await createApiToken(platform.db, { label: 'test', organisationId: orgA }, { name: `t${++counter}`, scopes: ['products.read'] });
-      return { url: `/console/tokens/${token.id}/revoke` };
-    },
-    expect: ownerOnly(303, 404, 401),
+  get targetMemberId() {
+    return targetMemberId;
   },
-  'GET /console/security': { expect: signedIn(200, 303) },
-  'POST /console/security/totp/start': { expect: signedIn(303, 401) },
-  'POST /console/security/totp/confirm': { prepare: async () => ({ url: '/console/security/totp/confirm', body: { code: '000000' } }), expect: signedIn(400, 401) },
-  'POST /console/security/totp/disable': { prepare: async () => ({ url: '/console/security/totp/disable', body: { password: 'not the password' } }), expect: signedIn(400, 401) },
-  'GET /console/audit': { expect: ownerOnly(200, 200, 303) },
-  'GET /api/v1/organisation': { expect: signedIn(200, 401), api: true },
-  'GET /api/v1/products': { expect: signedIn(200, 401), api: true },
-  'GET /api/v1/members': { expect: signedIn(200, 401), api: true },
-  'GET /api/v1/audit': { expect: ownerOnly(200, 200, 401), api: true },
+  get productA() {
+    return productA;
+  },
+  get gtinA() {
+    return '04012345000016';
+  },
+  get makerSlugA() {
+    return 'acme-widgets';
+  },
+  get productSlugA() {
+    return productSlugA;
+  },
+  next: () => ++counter,
 };
+const table: Record<string, Row> = {};
+for (const rows of rowSets) {
+  for (const [route, row] of Object.entries(rows(context))) {
+    if (route in table) throw new Error(`two access-table files list ${route}`);
+    table[route] = row;
+  }
+}
+
 
 /** Fresh credentials for one request: a new session for a person, a new anonymous cookie otherwise. */
 async function credentialsOf(caller: Caller): Promise<{ cookie: string; csrf: string }> {
@@ -127,8 +97,14 @@ describe('who may reach which route', () => {
     users.set('product_manager', idOf('product-manager@acme.test'));
     users.set('viewer', idOf('viewer@acme.test'));
     targetMemberId = idOf('viewer@acme.test');
-    await platform.db.query(`INSERT INTO products (organisation_id, name, model_number) VALUES ($1, 'Acme Camera', 'ACME-SECRET-MODEL')`, [orgA]);
-    await platform.db.query(`INSERT INTO products (organisation_id, name, model_number) VALUES ($1, 'Bravo Plug', 'BRAVO-1')`, [orgB]);
+    const actorA = { label: 'owner@acme.test', organisationId: orgA };
+    const published = await createProduct(platform.db, actorA, { brand: 'Acme', name: 'Acme Camera', modelNumber: 'ACME-PUBLIC-1', category: 'camera', gtins: '4012345000016' });
+    await setSupportPeriod(platform.db, actorA, published.id, { endDate: '2031-01-31', publish: true });
+    productA = published.id;
+    productSlugA = published.slug;
+    const draft = await createProduct(platform.db, actorA, { brand: 'Acme', name: 'Acme Secret', modelNumber: 'ACME-SECRET-MODEL', category: 'camera', gtins: '' });
+    await setSupportPeriod(platform.db, actorA, draft.id, { endDate: '2029-01-31', publish: false });
+    await createProduct(platform.db, { label: 'owner@bravo.test', organisationId: orgB }, { brand: 'Bravo', name: 'Bravo Plug', modelNumber: 'BRAVO-1', category: 'smart-plug', gtins: '' });
   });
   after(async () => platform.close());
 
@@ -156,6 +132,7 @@ describe('who may reach which route', () => {
             accept: row.api ? 'application/json' : 'text/html',
             cookie,
             ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+            ...(prepared.headers ?? {}),
           },
           ...(method === 'POST' ? { payload: form } : {}),
         });
@@ -164,8 +141,9 @@ describe('who may reach which route', () => {
           assert.match(String(response.headers.location), /^\/sign-in\?next=/);
         }
         if (caller === 'other' && expected === 200) {
-          for (const marker of ORG_A_MARKERS) assert.ok(!response.body.includes(marker), `${route} showed another organisation's ${marker}`);
+          for (const marker of row.public ? PRIVATE_MARKERS : ORG_A_MARKERS) assert.ok(!response.body.includes(marker), `${route} showed another organisation's ${marker}`);
         }
+        if (row.public) for (const marker of PRIVATE_MARKERS) assert.ok(!response.body.includes(marker), `${route} showed private data: ${marker}`);
       });
     }
   }

@@ -17,7 +17,7 @@ export function registerProducts(app: FastifyInstance, platform: Platform): void
 !${
   products.length
     ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Model number</th><th scope="col">GTIN</th></tr></thead><tbody>!${products
-        .map((x) => html`<tr><td>${x.name}</td><td>${x.modelNumber}</td><td>${x.gtin ?? '—'}</td></tr>`)
+        .map((x) => html`<tr><td>${x.name}</td><td>${x.modelNumber}</td><td>${x.gtins.join(", ") || "—"}</td></tr>`)
         .join('')}</tbody></table>`
     : html`<p>No products yet.</p>`
 }`,
