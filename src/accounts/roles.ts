@@ -11,13 +11,15 @@ export const roleLabels: Record<Role, string> = {
   viewer: 'Viewer',
 };
 
-export const permissions = ['organisation.read', 'products.read', 'members.read', 'members.manage', 'tokens.manage', 'audit.read'] as const;
+export const permissions = ['organisation.read', 'organisation.manage', 'products.read', 'products.write', 'members.read', 'members.manage', 'tokens.manage', 'audit.read'] as const;
 export type Permission = (typeof permissions)[number];
 
 const everyone: readonly Role[] = roles;
 const grants: Record<Permission, readonly Role[]> = {
   'organisation.read': everyone,
+  'organisation.manage': ['owner'],
   'products.read': everyone,
+  'products.write': ['owner', 'product_manager'],
   'members.read': everyone,
   'members.manage': ['owner'],
   'tokens.manage': ['owner'],
@@ -28,8 +30,11 @@ export function roleMay(role: Role, permission: Permission): boolean {
   return grants[permission].includes(role);
 }
 
-/** Scopes an API token can carry: read rights only, so a leaked CI token cannot change anything. */
-export const tokenScopes = ['products.read', 'members.read', 'audit.read'] as const satisfies readonly Permission[];
+/**
+ * Scopes an API token can carry. Writing is limited to products (for makers' PIM integrations);
+ * members, tokens and settings change only through a signed-in person.
+ */
+export const tokenScopes = ['products.read', 'products.write', 'members.read', 'audit.read'] as const satisfies readonly Permission[];
 export type TokenScope = (typeof tokenScopes)[number];
 
 export function scopesMay(scopes: readonly string[], permission: Permission): boolean {

@@ -23,3 +23,4 @@ export {
   type PublicProduct,
 } from './public.ts';
 export { digitalLinkPath, parseDigitalLink, type DigitalLink } from './digital-link.ts';
+export { exportProductsCsv, importProductsCsv, productCsvColumns, type ImportLine } from './product-csv.ts';

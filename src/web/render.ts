@@ -7,9 +7,11 @@ import { page, type PageContext } from './views/layout.ts';
 const consoleSections: readonly { href: string; label: string; permission: Permission }[] = [
   { href: '/console', label: 'Overview', permission: 'organisation.read' },
   { href: '/console/products', label: 'Products', permission: 'products.read' },
+  { href: '/console/catalogue', label: 'Catalogue check', permission: 'products.read' },
   { href: '/console/members', label: 'Members', permission: 'members.read' },
   { href: '/console/tokens', label: 'API tokens', permission: 'tokens.manage' },
   { href: '/console/audit', label: 'Audit log', permission: 'audit.read' },
+  { href: '/console/settings', label: 'Settings', permission: 'organisation.manage' },
   { href: '/console/security', label: 'Your security', permission: 'organisation.read' },
 ];
 

@@ -121,7 +121,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   registerPublicRoutes(app, platform);
   registerConsoleRoutes(app, platform);
-  registerApiRoutes(app, platform);
+  await registerApiRoutes(app, platform);
   await app.ready();
   return app;
 }

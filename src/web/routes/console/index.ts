@@ -5,6 +5,7 @@ import { registerMembers } from './members.ts';
 import { registerOverview } from './overview.ts';
 import { registerProducts } from './products.ts';
 import { registerSecurity } from './security.ts';
+import { registerSettings } from './settings.ts';
 import { registerTokens } from './tokens.ts';
 
 export function registerConsoleRoutes(app: FastifyInstance, platform: Platform): void {
@@ -13,5 +14,6 @@ export function registerConsoleRoutes(app: FastifyInstance, platform: Platform):
   registerMembers(app, platform);
   registerTokens(app, platform);
   registerSecurity(app, platform);
+  registerSettings(app, platform);
   registerAuditLog(app, platform);
 }

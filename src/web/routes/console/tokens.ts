@@ -9,6 +9,7 @@ import { csrfInput, errorSummary, field } from '../../views/forms.ts';
 
 const scopeLabels: Record<(typeof tokenScopes)[number], string> = {
   'products.read': 'Read products',
+  'products.write': 'Create and change products and publish support periods',
   'members.read': 'Read members',
   'audit.read': 'Read the audit log',
 };
