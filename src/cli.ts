@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { isConnectableError } from './errors.ts';
 import { EXIT, help, type Command, type Io } from './cli/command.ts';
+import { catalogueCommands } from './cli/catalogue-commands.ts';
 import { passwordCommands } from './cli/passwords-commands.ts';
 import { platformCommands } from './cli/platform-commands.ts';
 
 export { EXIT } from './cli/command.ts';
 
-const commands: Record<string, Command> = { ...platformCommands, ...passwordCommands };
+const commands: Record<string, Command> = { ...platformCommands, ...passwordCommands, ...catalogueCommands };
 
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));

@@ -14,6 +14,11 @@ const environment = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Connectable <no-reply@localhost>'),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -30,6 +35,9 @@ export interface Config {
   /** False when PUBLIC_URL was not set, so the URL follows the port actually bound. */
   publicUrlSet: boolean;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
+  /** Where e-mail goes out; unset keeps messages in the outbox, visible to owners, unsent. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
   trustProxy: boolean;
 }
 
@@ -48,6 +56,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlSet: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     trustProxy: e.TRUST_PROXY,
   };
 }

@@ -39,7 +39,11 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
       needsOwner = !(await one(db, `SELECT 1 FROM users WHERE organisation_id = $1 AND role = 'owner'`, [demo.id]));
     }
     const setupToken = needsOwner ? await issueSetupToken(db, setupOrganisation) : undefined;
-    const queue = await startQueue(db, { work: options.work, ...(options.logger ? { logger: options.logger } : {}) });
+    const queue = await startQueue(db, {
+      work: options.work,
+      mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
     let app: FastifyInstance;
     let address: string;
     try {

@@ -1,9 +1,11 @@
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Logger } from 'pino';
+import { sendPendingEmails } from '../mail/index.ts';
+import { watchCatalogues } from '../registry/index.ts';
 import type { PlatformDatabase } from '../store/index.ts';
 import { runHousekeeping } from './housekeeping.ts';
 
-export const queues = { housekeeping: 'housekeeping' } as const;
+export const queues = { housekeeping: 'housekeeping', catalogueWatch: 'catalogue-watch', mailSend: 'mail-send' } as const;
 
 export interface JobQueue {
   readonly boss: PgBoss;
@@ -21,6 +23,8 @@ export interface QueueOptions {
   batchSize?: number;
   /** The pg-boss schema on PostgreSQL; tests give each run its own. */
   schema?: string;
+  /** Outgoing mail; without an SMTP URL messages wait in the outbox. */
+  mail?: { smtpUrl: string | undefined; from: string };
 }
 
 function bossFor(db: PlatformDatabase, schema: string | undefined): PgBoss {
@@ -34,7 +38,12 @@ export async function startQueue(db: PlatformDatabase, options: QueueOptions): P
   const boss = bossFor(db, options.schema ?? (db.kind === 'postgres' && db.schema ? `${db.schema}_jobs` : undefined));
   boss.on('error', (e) => options.logger?.error({ err: e }, 'job queue error'));
   await boss.start();
-  await boss.createQueue(queues.housekeeping, { retryLimit: 3, retryDelay: 30 });
+  for (const name of Object.values(queues)) await boss.createQueue(name, { retryLimit: 3, retryDelay: 30 });
+  const sendMail = async (): Promise<void> => {
+    if (!options.mail?.smtpUrl) return;
+    const result = await sendPendingEmails(db, options.mail.smtpUrl, options.mail.from);
+    if (result.sent || result.failed) options.logger?.info(result, 'outbox sent');
+  };
   if (options.work) {
     await boss.work<Record<string, never>>(queues.housekeeping, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2, batchSize: options.batchSize ?? 5 }, async (jobs) => {
       for (const job of jobs) {
@@ -42,8 +51,16 @@ export async function startQueue(db: PlatformDatabase, options: QueueOptions): P
         options.logger?.info({ job: job.id, removed }, 'housekeeping done');
       }
     });
-    // Hourly, at a minute that spreads installations' load off the top of the hour.
+    await boss.work(queues.catalogueWatch, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async () => {
+      const digests = await watchCatalogues(db);
+      options.logger?.info({ digests }, 'saved catalogues watched');
+      await sendMail();
+    });
+    await boss.work(queues.mailSend, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, sendMail);
+    // Off the top of the hour, to spread installations' load.
     await boss.schedule(queues.housekeeping, '17 * * * *');
+    await boss.schedule(queues.catalogueWatch, '23 6 * * *');
+    await boss.schedule(queues.mailSend, '*/5 * * * *');
   }
   return {
     boss,

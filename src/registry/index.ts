@@ -24,3 +24,7 @@ export {
 } from './public.ts';
 export { digitalLinkPath, parseDigitalLink, type DigitalLink } from './digital-link.ts';
 export { exportProductsCsv, importProductsCsv, productCsvColumns, type ImportLine } from './product-csv.ts';
+export { watchlistMigrations } from './watchlist-tables.ts';
+export { createWatchlist, deleteWatchlist, listWatchlists, watchCatalogues, watchlistInput, MAX_WATCHED, type Watchlist } from './watchlists.ts';
+export * from './catalogue.ts';
+export * from './catalogue-report.ts';

@@ -8,6 +8,7 @@ const consoleSections: readonly { href: string; label: string; permission: Permi
   { href: '/console', label: 'Overview', permission: 'organisation.read' },
   { href: '/console/products', label: 'Products', permission: 'products.read' },
   { href: '/console/catalogue', label: 'Catalogue check', permission: 'products.read' },
+  { href: '/console/watchlists', label: 'Saved catalogues', permission: 'products.read' },
   { href: '/console/members', label: 'Members', permission: 'members.read' },
   { href: '/console/tokens', label: 'API tokens', permission: 'tokens.manage' },
   { href: '/console/audit', label: 'Audit log', permission: 'audit.read' },

@@ -12,6 +12,8 @@ import { verifyCsrf } from './csrf.ts';
 import { resolvePrincipal } from './principal.ts';
 import { pageContext, sendPage } from './render.ts';
 import { registerApiRoutes } from './routes/api/v1.ts';
+import { registerCatalogueApi } from './routes/api/catalogue.ts';
+import { registerPublicApi } from './routes/api/public-v1.ts';
 import { registerConsoleRoutes } from './routes/console/index.ts';
 import { registerPublicRoutes } from './routes/public/index.ts';
 
@@ -122,6 +124,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerPublicRoutes(app, platform);
   registerConsoleRoutes(app, platform);
   await registerApiRoutes(app, platform);
+  await registerCatalogueApi(app, platform);
+  registerPublicApi(app, platform);
   await app.ready();
   return app;
 }

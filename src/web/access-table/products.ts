@@ -40,3 +40,22 @@ export const productRows: AccessRows = (ctx) => {
     },
   };
 };
+
+/** Saved catalogues belong to the organisation that saved them. */
+export const watchlistRows: AccessRows = (ctx) => ({
+  'GET /console/watchlists': { expect: signedIn(200, 303) },
+  'POST /console/watchlists': {
+    prepare: async () => ({ url: '/console/watchlists', body: { name: `List ${ctx.next()}`, notifyEmail: 'buyer@example.test', withinDays: '90', csv: 'gtin\n4012345000016\n' } }),
+    expect: productEditors(200, 200, 401),
+  },
+  'POST /console/watchlists/:watchlistId/delete': {
+    prepare: async () => {
+      const rows = await ctx.db.query<{ id: string }>(
+        `INSERT INTO watchlists (organisation_id, name, notify_email, within_days) VALUES ($1, 'A list', 'a@acme.test', 30) RETURNING id`,
+        [ctx.orgA],
+      );
+      return { url: `/console/watchlists/${rows[0]?.id}/delete` };
+    },
+    expect: productEditors(303, 404, 401),
+  },
+});

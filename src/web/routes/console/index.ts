@@ -1,12 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../context.ts';
 import { registerAuditLog } from './audit.ts';
+import { registerCatalogueConsole } from './catalogue.ts';
 import { registerMembers } from './members.ts';
 import { registerOverview } from './overview.ts';
 import { registerProducts } from './products.ts';
 import { registerSecurity } from './security.ts';
 import { registerSettings } from './settings.ts';
 import { registerTokens } from './tokens.ts';
+import { registerWatchlists } from './watchlists.ts';
 
 export function registerConsoleRoutes(app: FastifyInstance, platform: Platform): void {
   registerOverview(app, platform);
@@ -15,5 +17,7 @@ export function registerConsoleRoutes(app: FastifyInstance, platform: Platform):
   registerTokens(app, platform);
   registerSecurity(app, platform);
   registerSettings(app, platform);
+  registerWatchlists(app, platform);
   registerAuditLog(app, platform);
+  registerCatalogueConsole(app, platform);
 }

@@ -6,6 +6,10 @@ import { registerHome } from './home.ts';
 import { registerInvitation } from './invitation.ts';
 import { registerSetup } from './setup.ts';
 import { registerSignIn } from './sign-in.ts';
+import { registerWidget } from './widget.ts';
+import { registerDigitalLink } from './digital-link.ts';
+import { registerLabels } from './labels.ts';
+import { registerProductPage } from './product-page.ts';
 
 export function registerPublicRoutes(app: FastifyInstance, platform: Platform): void {
   registerHealth(app, platform);
@@ -14,4 +18,8 @@ export function registerPublicRoutes(app: FastifyInstance, platform: Platform): 
   registerSignIn(app, platform);
   registerSetup(app, platform);
   registerInvitation(app, platform);
+  registerWidget(app, platform);
+  registerProductPage(app, platform);
+  registerDigitalLink(app, platform);
+  registerLabels(app, platform);
 }
