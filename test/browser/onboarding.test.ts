@@ -6,14 +6,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { issueSetupToken, totpCode } from '../../src/accounts/index.ts';
-import { readConfig } from '../../src/config.ts';
 import { seedDemo } from '../../src/demo.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { openTestDatabase } from '../support/database.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchBrowser, startHttpPlatform } from '../support/browser.ts';
 const PASSWORD_OWNER = 'lantern orchard fifteen gravel';
 const PASSWORD_COLLEAGUE = 'quiet harbour velvet compass';
 
@@ -22,24 +18,15 @@ let base: string;
 let close: () => Promise<void>;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
-  const db = await openTestDatabase();
-  const config = readConfig({});
-  const app = await buildServer({ db, config, queue: undefined, logger: false });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  base = address;
-  config.publicUrl = address;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const platform = await startHttpPlatform();
+  base = platform.base;
+  browser = await launchBrowser();
   close = async () => {
     await browser.close();
-    await app.close();
-    await db.close();
+    await platform.close();
   };
-  const demo = await seedDemo(db);
-  setupToken = await issueSetupToken(db, demo.id);
+  const demo = await seedDemo(platform.db);
+  setupToken = await issueSetupToken(platform.db, demo.id);
 });
 after(async () => close?.());
 

@@ -2,18 +2,14 @@
 // shorten it is refused on the page; the QR code on the shelf label, decoded, opens the public
 // product page with the date. Real Chromium, real HTTP.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 import jsQRModule from 'jsqr';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { issueSetupToken } from '../../src/accounts/index.ts';
-import { readConfig } from '../../src/config.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { openTestDatabase } from '../support/database.ts';
+import { launchBrowser, startHttpPlatform } from '../support/browser.ts';
 import { STRONG_PASSWORD } from '../support/platform.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 // jsqr is CommonJS with an ES-style default export: Node hands us the module object.
 const jsQR = jsQRModule.default;
 let browser: Browser;
@@ -22,21 +18,13 @@ let setupToken: string;
 let close: () => Promise<void>;
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package`);
-  const db = await openTestDatabase();
-  const config = readConfig({});
-  const app = await buildServer({ db, config, queue: undefined, logger: false });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-  config.publicUrl = base;
-  setupToken = await issueSetupToken(db, undefined);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const platform = await startHttpPlatform();
+  base = platform.base;
+  setupToken = await issueSetupToken(platform.db, undefined);
+  browser = await launchBrowser();
   close = async () => {
     await browser.close();
-    await app.close();
-    await db.close();
+    await platform.close();
   };
 });
 after(async () => close?.());

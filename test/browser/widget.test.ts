@@ -2,18 +2,13 @@
 // pastes our script tag and a <div data-connectable-gtin>. Real Chromium, real HTTP, two servers.
 // The widget must speak the page's language, and must never break the page, even when we are down.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { readConfig } from '../../src/config.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { checkDigitFor, createProduct, setSupportPeriod } from '../../src/registry/index.ts';
-import { buildServer } from '../../src/web/server.ts';
-import { openTestDatabase } from '../support/database.ts';
+import { launchBrowser, startHttpPlatform } from '../support/browser.ts';
 import { ownerOf } from '../support/platform.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
 const GTIN = '04012345000016';
 const UNKNOWN_GTIN = `999999999999${checkDigitFor('999999999999')}`;
 const NEVER_ASKED_GTIN = `888888888888${checkDigitFor('888888888888')}`;
@@ -25,7 +20,6 @@ let platformUrl: string;
 let shopUrl: string;
 let productSlug: string;
 let stopPlatform: () => Promise<void>;
-let platformStopped = false;
 let close: () => Promise<void>;
 
 /** The retailer's page: its own content, our element, our script, nothing else. */
@@ -43,12 +37,9 @@ function shopPage(gtin: string): string {
 }
 
 before(async () => {
-  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)`);
-  const db = await openTestDatabase();
-  const config = readConfig({});
-  const app = await buildServer({ db, config, queue: undefined, logger: false });
-  platformUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  config.publicUrl = platformUrl;
+  const platform = await startHttpPlatform();
+  const { db, app } = platform;
+  platformUrl = platform.base;
   const { organisationId } = await ownerOf({ db, app, close: async () => {} }, 'Acme Widgets', 'owner@acme.test');
   const actor = { label: 'owner@acme.test', organisationId };
   const product = await createProduct(db, actor, { brand: 'Acme', name: 'Acme Kamera', modelNumber: 'ACME-CAM-1', category: 'camera', gtins: GTIN });
@@ -62,21 +53,13 @@ before(async () => {
   await new Promise<void>((resolve) => shop.listen(0, '127.0.0.1', resolve));
   shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
   context = await browser.newContext();
-  stopPlatform = async () => {
-    if (platformStopped) return;
-    platformStopped = true;
-    await app.close();
-  };
+  stopPlatform = platform.stopServer;
   close = async () => {
     await browser.close();
     await new Promise((resolve) => shop.close(resolve));
-    await stopPlatform();
-    await db.close();
+    await platform.close();
   };
 });
 after(async () => close?.());
