@@ -14,6 +14,12 @@ export const MIN_BITS = 40;
  * only what it sees as a pattern or a word (under 10^9 guesses) counts against a password.
  */
 export const ZXCVBN_MIN_BITS = 30;
+/**
+ * zxcvbn also misreads the odd random string (a chance run of letters becomes a "word"), so it is
+ * only believed about passwords whose length and alphabet leave room for doubt; a password with
+ * 64 bits of raw space that is a word or a common pattern is caught by the lists instead.
+ */
+const ZXCVBN_TRUSTED_BELOW_BITS = 64;
 const ZXCVBN_SAMPLE = 500;
 const MAX_POSITIONS = 64;
 
@@ -65,14 +71,15 @@ export class GuessabilityCheck implements Check {
       this.note(this.listed, unit);
       bad = true;
     }
-    if (charsetBits(p) < MIN_BITS) {
+    const space = charsetBits(p);
+    if (space < MIN_BITS) {
       this.note(this.weak, unit);
       bad = true;
     }
     if (unit.index < ZXCVBN_SAMPLE) {
       const estimate = estimateStrength(p, [], { thorough: false });
       this.zxcvbnBits.push(estimate.bits);
-      if (estimate.bits < ZXCVBN_MIN_BITS && !bad) {
+      if (estimate.bits < ZXCVBN_MIN_BITS && space < ZXCVBN_TRUSTED_BELOW_BITS && !bad) {
         this.note(this.zxcvbnWeak, unit);
         bad = true;
       }
