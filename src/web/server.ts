@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { html } from 'ghtml';
@@ -10,6 +9,7 @@ import { ConnectableError, isConnectableError } from '../errors.ts';
 import type { Platform } from './context.ts';
 import { verifyCsrf } from './csrf.ts';
 import { resolvePrincipal } from './principal.ts';
+import { embeddableCsp, securityHeaders } from './security-headers.ts';
 import { pageContext, sendPage } from './render.ts';
 import { registerApiRoutes } from './routes/api/v1.ts';
 import { registerCatalogueApi } from './routes/api/catalogue.ts';
@@ -64,39 +64,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody, { bodyLimit: 64 * 1024 });
   await app.register(fastifyRateLimit, { global: false });
-  await app.register(fastifyHelmet, {
-    hsts: false,
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        fontSrc: ["'self'"],
-        connectSrc: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        baseUri: ["'none'"],
-        objectSrc: ["'none'"],
-      },
-    },
-    crossOriginEmbedderPolicy: false,
-  });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     request.principal = { kind: 'anonymous' };
+    reply.headers(securityHeaders);
   });
   app.addHook('preHandler', async (request) => {
-    request.principal = await resolvePrincipal(db, request);
+    // Most public traffic (widgets, scanners, CDNs) carries no credentials: no look-up needed.
+    const credentials = request.headers.authorization !== undefined || request.headers.cookie !== undefined;
+    if (credentials) request.principal = await resolvePrincipal(db, request);
     if (STATE_CHANGING.has(request.method) && request.principal.kind !== 'token') verifyCsrf(platform.csrfKey, request, request.principal);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     if (request.routeOptions.config?.embeddable) {
-      const csp = String(reply.getHeader('content-security-policy') ?? '');
-      reply.header('content-security-policy', csp.replace("frame-ancestors 'none'", 'frame-ancestors *'));
+      reply.header('content-security-policy', embeddableCsp);
       reply.removeHeader('x-frame-options');
     }
     return payload;

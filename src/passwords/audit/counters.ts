@@ -24,6 +24,8 @@ const readings: Reading[] = [
 
 const MAX_TRACKED_STEPS = 64;
 const CORRELATION_THRESHOLD = 0.9;
+// Five random numbers come out in serial order once in 120 batches; ten, once in 3.6 million.
+const MIN_CORRELATION_UNITS = 10;
 
 class StepTracker {
   previous = Number.NaN;
@@ -120,7 +122,8 @@ export class CounterCheck implements Check {
     if (this.serialColumn) {
       const numeric = this.paired(this.serials.view(), this.passwordNumbers.view());
       const rho = spearman(numeric.x, numeric.y);
-      if (numeric.x.length >= 5 && rho >= CORRELATION_THRESHOLD) {
+      // The numbers must be where most passwords are, not a few that happen to end in digits.
+      if (numeric.x.length >= MIN_CORRELATION_UNITS && numeric.x.length >= units / 2 && rho >= CORRELATION_THRESHOLD) {
         evidence.push({
           finding: `The number in the passwords rises with the ${this.serialColumn} (Spearman rank correlation ${rho.toFixed(3)} over ${numeric.x.length} units).`,
           units: numeric.x.length,
@@ -130,7 +133,7 @@ export class CounterCheck implements Check {
         affected = Math.max(affected, numeric.x.length);
       }
       const order = spearman(this.serialKeys.view(), this.passwordKeys.view());
-      if (this.serialKeys.length >= 5 && order >= CORRELATION_THRESHOLD) {
+      if (this.serialKeys.length >= MIN_CORRELATION_UNITS && order >= CORRELATION_THRESHOLD) {
         evidence.push({
           finding: `The passwords sort in the same order as the ${this.serialColumn} values (Spearman rank correlation ${order.toFixed(3)}).`,
           units: this.serialKeys.length,

@@ -180,13 +180,16 @@ export function registerPublicApi(app: FastifyInstance, platform: Platform): voi
   const byGtin = new TtlCache<{ body: string; etag: string } | null>(50_000);
   readRoute(app, '/api/v1/public/products/:gtin', read, async (request, reply) => {
     const gtin14 = gtinOf(request);
-    let entry = byGtin.get(gtin14);
-    if (entry === undefined) {
-      const found = await publicProductByGtin(platform.db, gtin14);
-      const body = found ? JSON.stringify(publicProductV1(found, platform.config.publicUrl)) : null;
-      entry = body === null ? null : { body, etag: strongEtag(body) };
-      byGtin.set(gtin14, entry, entry ? 15_000 : 5_000);
-    }
+    const entry = await byGtin.fetch(
+      gtin14,
+      async () => {
+        const found = await publicProductByGtin(platform.db, gtin14);
+        const body = found ? JSON.stringify(publicProductV1(found, platform.config.publicUrl)) : null;
+        return body === null ? null : { body, etag: strongEtag(body) };
+      },
+      (value) => (value ? 30_000 : 5_000),
+      60_000,
+    );
     if (!entry) throw notFound('A product with a published support period and that GTIN');
     return reply.header('etag', entry.etag).type('application/json; charset=utf-8').send(entry.body);
   });
