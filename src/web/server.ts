@@ -88,6 +88,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const e = asConnectableError(error);
     if (e.status >= 500) request.log.error({ err: error, url: redactPath(request.url) }, 'request failed');
+    // A failure, a refusal or a rate limit is about this moment and this caller: never shared.
+    if (e.status >= 500 || [401, 403, 429].includes(e.status)) reply.header('cache-control', 'no-store');
     if (isApi(request) || !(request.headers.accept ?? '').includes('text/html')) {
       return reply.status(e.status).type('application/problem+json').send(e.toProblem());
     }
