@@ -27,5 +27,5 @@ export function createLogger(level: string, destination?: pino.DestinationStream
 }
 
 export function redactUrlPath(url: string): string {
-  return url.replace(/^\/(setup|invitations)\/[^/?#]+/, '/$1/[redacted]').replace(/([?&](?:token|code|next)=)[^&#]*/g, '$1[redacted]');
+  return url.replace(/^\/(setup|invitations|disclose\/track)\/[^/?#]+/, '/$1/[redacted]').replace(/([?&](?:token|code|next)=)[^&#]*/g, '$1[redacted]');
 }

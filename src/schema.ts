@@ -1,5 +1,6 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
+import { disclosureMigrations } from './disclosure/tables.ts';
 import { jobsMigrations } from './jobs/tables.ts';
 import { mailMigrations } from './mail/tables.ts';
 import { registryMigrations } from './registry/tables.ts';
@@ -14,4 +15,5 @@ export const schemaMigrations: readonly Migration[] = [
   ...jobsMigrations,
   ...mailMigrations,
   ...watchlistMigrations,
+  ...disclosureMigrations,
 ];

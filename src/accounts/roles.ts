@@ -11,7 +11,7 @@ export const roleLabels: Record<Role, string> = {
   viewer: 'Viewer',
 };
 
-export const permissions = ['organisation.read', 'organisation.manage', 'products.read', 'products.write', 'members.read', 'members.manage', 'tokens.manage', 'audit.read'] as const;
+export const permissions = ['organisation.read', 'organisation.manage', 'products.read', 'products.write', 'members.read', 'members.manage', 'tokens.manage', 'audit.read', 'reports.read', 'reports.triage', 'disclosure.manage'] as const;
 export type Permission = (typeof permissions)[number];
 
 const everyone: readonly Role[] = roles;
@@ -24,6 +24,10 @@ const grants: Record<Permission, readonly Role[]> = {
   'members.manage': ['owner'],
   'tokens.manage': ['owner'],
   'audit.read': ['owner'],
+  // Unpublished vulnerabilities are seen by the people who handle them, and no one else.
+  'reports.read': ['owner', 'security_responder'],
+  'reports.triage': ['owner', 'security_responder'],
+  'disclosure.manage': ['owner', 'security_responder'],
 };
 
 export function roleMay(role: Role, permission: Permission): boolean {

@@ -21,6 +21,11 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Pages meant to be shown inside other sites' frames (widgets); all others refuse framing. */
     embeddable?: boolean;
+    /**
+     * false for public JSON endpoints that act on no session: a request without cookies has no
+     * ambient authority to forge, so it needs no form token.
+     */
+    csrf?: boolean;
   }
 }
 

@@ -73,7 +73,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Most public traffic (widgets, scanners, CDNs) carries no credentials: no look-up needed.
     const credentials = request.headers.authorization !== undefined || request.headers.cookie !== undefined;
     if (credentials) request.principal = await resolvePrincipal(db, request);
-    if (STATE_CHANGING.has(request.method) && request.principal.kind !== 'token') verifyCsrf(platform.csrfKey, request, request.principal);
+    const exempt = request.routeOptions.config?.csrf === false && request.principal.kind === 'anonymous';
+    if (STATE_CHANGING.has(request.method) && request.principal.kind !== 'token' && !exempt) verifyCsrf(platform.csrfKey, request, request.principal);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -12,9 +12,11 @@ interface Reading {
 
 const readings: Reading[] = [
   {
+    // Three digits at least: random passwords often end in a digit or two, whose small differences
+    // repeat by chance; a counter's tail is longer (zero-padded, or past 100).
     name: 'the digits at the end, read in decimal',
     parse: (p) => {
-      const m = /(\d{1,15})$/.exec(p);
+      const m = /(\d{3,15})$/.exec(p);
       return m ? Number(m[1]) : Number.NaN;
     },
   },

@@ -5,6 +5,7 @@ import { registerCatalogueConsole } from './catalogue.ts';
 import { registerMembers } from './members.ts';
 import { registerOverview } from './overview.ts';
 import { registerProducts } from './products.ts';
+import { registerReports } from './reports.ts';
 import { registerSecurity } from './security.ts';
 import { registerSettings } from './settings.ts';
 import { registerTokens } from './tokens.ts';
@@ -13,6 +14,7 @@ import { registerWatchlists } from './watchlists.ts';
 export function registerConsoleRoutes(app: FastifyInstance, platform: Platform): void {
   registerOverview(app, platform);
   registerProducts(app, platform);
+  registerReports(app, platform);
   registerMembers(app, platform);
   registerTokens(app, platform);
   registerSecurity(app, platform);

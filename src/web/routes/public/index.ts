@@ -8,6 +8,7 @@ import { registerSetup } from './setup.ts';
 import { registerSignIn } from './sign-in.ts';
 import { registerWidget } from './widget.ts';
 import { registerDigitalLink } from './digital-link.ts';
+import { registerDisclosure } from './disclosure.ts';
 import { registerLabels } from './labels.ts';
 import { registerProductPage } from './product-page.ts';
 
@@ -20,6 +21,7 @@ export function registerPublicRoutes(app: FastifyInstance, platform: Platform): 
   registerInvitation(app, platform);
   registerWidget(app, platform);
   registerProductPage(app, platform);
+  registerDisclosure(app, platform);
   registerDigitalLink(app, platform);
   registerLabels(app, platform);
 }

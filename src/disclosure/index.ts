@@ -1,0 +1,23 @@
+export { disclosureMigrations } from './tables.ts';
+export { defaultPolicy, getPolicy, policyInput, savePolicy, type DisclosurePolicy } from './policy.ts';
+export {
+  closeReasons,
+  inbox,
+  nextStates,
+  openReport,
+  postReporterMessage,
+  postResponderMessage,
+  reportInput,
+  reporterView,
+  reportStates,
+  stateLabels,
+  submitReport,
+  transitionReport,
+  type CloseReason,
+  type ReportDetail,
+  type ReportMessage,
+  type ReportState,
+  type ReportSummary,
+  type ReporterView,
+  type SubmittedReport,
+} from './reports.ts';

@@ -1,0 +1,356 @@
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { hashToken, randomToken } from '../accounts/index.ts';
+import { recordAudit, type Actor } from '../audit/index.ts';
+import { ConnectableError, invalidInput, notFound } from '../errors.ts';
+import { enqueueEmail } from '../mail/index.ts';
+import { one, type Database, type Queryable } from '../store/index.ts';
+import { parseInput } from '../validation.ts';
+import { getPolicy } from './policy.ts';
+
+export const reportStates = ['received', 'valid', 'invalid', 'accepted', 'deferred', 'closed'] as const;
+export type ReportState = (typeof reportStates)[number];
+export const closeReasons = ['fixed', 'duplicate', 'not_applicable', 'out_of_scope', 'spam', 'could_not_reproduce', 'accepted_risk'] as const;
+export type CloseReason = (typeof closeReasons)[number];
+
+export const stateLabels: Record<ReportState, string> = {
+  received: 'Received',
+  valid: 'Confirmed as a security issue',
+  invalid: 'Not a security issue',
+  accepted: 'Accepted: a fix is planned',
+  deferred: 'Deferred',
+  closed: 'Closed',
+};
+
+// ISO/IEC 30111 and CERT/CC's Vultron report states: which move may follow which.
+const transitions: Record<ReportState, readonly ReportState[]> = {
+  received: ['valid', 'invalid'],
+  valid: ['accepted', 'deferred'],
+  invalid: ['closed', 'received'],
+  accepted: ['closed', 'deferred'],
+  deferred: ['accepted', 'closed'],
+  closed: [],
+};
+
+export function nextStates(state: ReportState): readonly ReportState[] {
+  return transitions[state];
+}
+
+const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max.toLocaleString('en-GB')} characters.`).default('');
+
+export const reportInput = z.object({
+  productId: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.uuid({ error: 'Choose a product from the list, or name it in "Other product".' }).optional()),
+  productText: optionalText(200),
+  version: optionalText(100),
+  title: z.string().trim().min(5, 'Give the report a short title (at least 5 characters).').max(200, 'Use at most 200 characters.'),
+  description: z.string().trim().min(20, 'Describe the problem (at least 20 characters).').max(20_000, 'Use at most 20,000 characters.'),
+  steps: z.string().trim().min(10, 'Give the steps to reproduce it, or a proof of concept.').max(50_000, 'Use at most 50,000 characters.'),
+  impact: optionalText(10_000),
+  reporterEmail: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.email({ error: 'Enter an e-mail address such as name@example.com, or leave it empty to stay anonymous.' }).optional()),
+  reporterName: optionalText(100),
+  aiUse: z.enum(['none', 'assisted', 'generated'], { error: 'Say whether AI tools were used to find or write this report.' }),
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+function newReference(): string {
+  const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+  const chars = Array.from({ length: 8 }, () => alphabet[crypto.randomInt(alphabet.length)]).join('');
+  return `VR-${new Date().getUTCFullYear()}-${chars}`;
+}
+
+async function responderAddresses(q: Queryable, organisationId: string): Promise<string[]> {
+  const rows = await q.query<{ email: string }>(`SELECT email FROM users WHERE organisation_id = $1 AND role IN ('owner', 'security_responder')`, [organisationId]);
+  return rows.map((r) => r.email);
+}
+
+export interface SubmittedReport {
+  reference: string;
+  /** The reporter's private link token; only its hash is stored. */
+  trackingToken: string;
+  acknowledgedAt: Date;
+  triageDue: Date;
+}
+
+/**
+ * Takes a report from anyone: no account, e-mail optional. It is acknowledged in the same
+ * transaction that stores it, so a reference shown to the reporter always names a stored report.
+ */
+export async function submitReport(db: Database, organisation: { id: string; name: string }, input: unknown, publicUrl: string): Promise<SubmittedReport> {
+  const r = parseInput(reportInput, input, 'The report');
+  if (!r.productId && !r.productText) throw invalidInput('Say which product is affected.', { productText: 'Choose a product, or name it here.' });
+  const policy = await getPolicy(db, organisation.id);
+  return db.transaction(async (tx) => {
+    if (r.productId && !(await one(tx, 'SELECT 1 FROM products WHERE id = $1 AND organisation_id = $2', [r.productId, organisation.id]))) {
+      throw invalidInput('That product is not one of this maker’s.', { productId: 'Choose a product from the list.' });
+    }
+    const trackingToken = randomToken();
+    const now = Date.now();
+    const triageDue = new Date(now + policy.triageDays * DAY);
+    const nextUpdate = new Date(now + policy.updateIntervalDays * DAY);
+    let reference = newReference();
+    for (let i = 0; i < 5 && (await one(tx, 'SELECT 1 FROM vulnerability_reports WHERE reference = $1', [reference])); i++) reference = newReference();
+    const row = await one<{ id: string; acknowledged_at: Date }>(
+      tx,
+      `INSERT INTO vulnerability_reports (organisation_id, reference, tracking_hash, product_id, product_text, version, title, description, steps, impact,
+         reporter_email, reporter_name, ai_use, triage_due, next_update_due)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id, acknowledged_at`,
+      [organisation.id, reference, hashToken(trackingToken), r.productId ?? null, r.productText, r.version, r.title, r.description, r.steps, r.impact,
+        r.reporterEmail ?? null, r.reporterName || null, r.aiUse, triageDue, nextUpdate],
+    );
+    if (!row) throw new Error('INSERT … RETURNING gave no row');
+    await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'received', 'reporter'), ($1, 'acknowledged', 'system')`, [row.id]);
+    const link = `${publicUrl}/disclose/track/${trackingToken}`;
+    await tx.query(
+      `INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'system', $2, 'reporter', $3)`,
+      [row.id, organisation.name, `Thank you. Your report ${reference} was received and acknowledged. ${organisation.name} has promised to assess it by ${triageDue.toUTCString()} and to update you at least every ${policy.updateIntervalDays} days until it is resolved.`],
+    );
+    if (r.reporterEmail) {
+      await enqueueEmail(tx, {
+        organisationId: organisation.id,
+        to: r.reporterEmail,
+        subject: `${reference}: your vulnerability report to ${organisation.name} was received`,
+        text: `Your report ${reference} to ${organisation.name} was received and acknowledged.\n\nFollow it, read replies and add information here (keep this link private):\n${link}\n\nAssessment is promised by ${triageDue.toUTCString()}.\n`,
+      });
+    }
+    // Notifications about undisclosed reports carry no details, only where to look.
+    for (const to of await responderAddresses(tx, organisation.id)) {
+      await enqueueEmail(tx, { organisationId: organisation.id, to, subject: `New vulnerability report ${reference}`, text: `A new vulnerability report arrived: ${publicUrl}/console/reports/${row.id}\n` });
+    }
+    await recordAudit(tx, { label: 'reporter', organisationId: organisation.id }, 'report.received', { target: reference });
+    return { reference, trackingToken, acknowledgedAt: row.acknowledged_at, triageDue };
+  });
+}
+
+export interface ReportSummary {
+  id: string;
+  reference: string;
+  title: string;
+  state: ReportState;
+  closeReason: CloseReason | null;
+  product: string;
+  version: string;
+  receivedAt: Date;
+  acknowledgedAt: Date;
+  firstOpenedAt: Date | null;
+  triageDue: Date;
+  nextUpdateDue: Date;
+  /** What is due next: triage while unassessed, then the next status update. */
+  due: Date;
+}
+
+const summaryColumns = `r.id, r.reference, r.title, r.state, r.close_reason AS "closeReason",
+  coalesce(p.brand || ' ' || p.name || ' (' || p.model_number || ')', r.product_text) AS product, r.version,
+  r.received_at AS "receivedAt", r.acknowledged_at AS "acknowledgedAt", r.first_opened_at AS "firstOpenedAt",
+  r.triage_due AS "triageDue", r.next_update_due AS "nextUpdateDue",
+  CASE WHEN r.state = 'received' THEN least(r.triage_due, r.next_update_due) ELSE r.next_update_due END AS due`;
+
+/** The responders' inbox: open reports first, the soonest deadline at the top. */
+export async function inbox(q: Queryable, organisationId: string): Promise<ReportSummary[]> {
+  return q.query(
+    `SELECT ${summaryColumns} FROM vulnerability_reports r LEFT JOIN products p ON p.id = r.product_id
+      WHERE r.organisation_id = $1 ORDER BY (r.state = 'closed'), due, r.received_at`,
+    [organisationId],
+  );
+}
+
+export interface ReportDetail extends ReportSummary {
+  description: string;
+  steps: string;
+  impact: string;
+  reporterEmail: string | null;
+  reporterName: string | null;
+  aiUse: string;
+}
+
+export interface ReportMessage {
+  id: number;
+  author: 'reporter' | 'responder' | 'system';
+  authorLabel: string;
+  visibility: 'reporter' | 'internal';
+  body: string;
+  createdAt: Date;
+}
+
+export interface ReportEvent {
+  event: string;
+  actor: string;
+  at: Date;
+  details: Record<string, unknown>;
+}
+
+const detailColumns = `${summaryColumns}, r.description, r.steps, r.impact, r.reporter_email AS "reporterEmail", r.reporter_name AS "reporterName", r.ai_use AS "aiUse"`;
+
+async function messagesOf(q: Queryable, reportId: string, includeInternal: boolean): Promise<ReportMessage[]> {
+  return q.query(
+    `SELECT id, author, author_label AS "authorLabel", visibility, body, created_at AS "createdAt" FROM report_messages
+      WHERE report_id = $1 AND ($2 OR visibility = 'reporter') ORDER BY id`,
+    [reportId, includeInternal],
+  );
+}
+
+async function eventsOf(q: Queryable, reportId: string): Promise<ReportEvent[]> {
+  return q.query('SELECT event, actor, at, details FROM report_events WHERE report_id = $1 ORDER BY id', [reportId]);
+}
+
+/** A responder opens a report: the first opening is recorded (the "nobody has looked" alarm ends). */
+export async function openReport(q: Queryable, actor: Actor & { organisationId: string }, id: string): Promise<{ report: ReportDetail; messages: ReportMessage[]; events: ReportEvent[] }> {
+  const report = await one<ReportDetail>(q, `SELECT ${detailColumns} FROM vulnerability_reports r LEFT JOIN products p ON p.id = r.product_id WHERE r.id = $1 AND r.organisation_id = $2`, [
+    id,
+    actor.organisationId,
+  ]);
+  if (!report) throw notFound('That report');
+  if (!report.firstOpenedAt) {
+    const opened = await q.query<{ first_opened_at: Date }>('UPDATE vulnerability_reports SET first_opened_at = now() WHERE id = $1 AND first_opened_at IS NULL RETURNING first_opened_at', [id]);
+    if (opened[0]) {
+      await q.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'first_opened', $2)`, [id, actor.label]);
+      report.firstOpenedAt = opened[0].first_opened_at;
+    }
+  }
+  return { report, messages: await messagesOf(q, id, true), events: await eventsOf(q, id) };
+}
+
+export const transitionInput = z.object({
+  to: z.enum(reportStates, { error: 'Choose the new state.' }),
+  closeReason: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.enum(closeReasons, { error: 'Choose why it is closed.' }).optional()),
+});
+
+/** Moves a report along its workflow; the reporter is told (without details) and the clock reset. */
+export async function transitionReport(db: Database, actor: Actor & { organisationId: string }, id: string, input: unknown, publicUrl: string): Promise<ReportState> {
+  const t = parseInput(transitionInput, input, 'The change');
+  if (t.to === 'closed' && !t.closeReason) throw invalidInput('Say why the report is closed.', { closeReason: 'Choose why it is closed.' });
+  const policy = await getPolicy(db, actor.organisationId);
+  return db.transaction(async (tx) => {
+    const r = await one<{ state: ReportState; reference: string; reporter_email: string | null }>(
+      tx,
+      'SELECT state, reference, reporter_email FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2 FOR UPDATE',
+      [id, actor.organisationId],
+    );
+    if (!r) throw notFound('That report');
+    if (!transitions[r.state].includes(t.to)) {
+      throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', `A report that is "${stateLabels[r.state]}" cannot become "${stateLabels[t.to]}". Next: ${transitions[r.state].map((s) => stateLabels[s]).join(', ') || 'nothing (it is closed)'}.`);
+    }
+    await tx.query(
+      `UPDATE vulnerability_reports SET state = $2, close_reason = $3, triaged_at = CASE WHEN state = 'received' THEN now() ELSE triaged_at END,
+         next_update_due = now() + make_interval(days => $4) WHERE id = $1`,
+      [id, t.to, t.to === 'closed' ? (t.closeReason ?? null) : null, policy.updateIntervalDays],
+    );
+    await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [id, `state:${t.to}`, actor.label, JSON.stringify(t.closeReason ? { closeReason: t.closeReason } : {})]);
+    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'system', 'Status', 'reporter', $2)`, [
+      id,
+      `Status changed to: ${stateLabels[t.to]}${t.closeReason ? ` (${t.closeReason.replace(/_/g, ' ')})` : ''}.`,
+    ]);
+    if (r.reporter_email) {
+      await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `${r.reference}: status update`, text: `There is news on your report ${r.reference}. Read it on your private tracking page (the link from our first message).\n` });
+    }
+    await recordAudit(tx, actor, 'report.state_changed', { target: r.reference, details: { from: r.state, to: t.to, closeReason: t.closeReason ?? null } });
+    return t.to;
+  });
+}
+
+export const messageInput = z.object({
+  body: z.string().trim().min(1, 'Write a message.').max(20_000, 'Use at most 20,000 characters.'),
+  visibility: z.enum(['reporter', 'internal'], { error: 'Choose who sees it.' }).default('reporter'),
+});
+
+/** A responder writes to the reporter, or an internal note the reporter never sees. */
+export async function postResponderMessage(db: Database, actor: Actor & { organisationId: string }, id: string, input: unknown): Promise<void> {
+  const m = parseInput(messageInput, input, 'The message');
+  const policy = await getPolicy(db, actor.organisationId);
+  await db.transaction(async (tx) => {
+    const r = await one<{ reference: string; reporter_email: string | null }>(tx, 'SELECT reference, reporter_email FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2', [
+      id,
+      actor.organisationId,
+    ]);
+    if (!r) throw notFound('That report');
+    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'responder', $2, $3, $4)`, [id, actor.label, m.visibility, m.body]);
+    if (m.visibility === 'reporter') {
+      await tx.query('UPDATE vulnerability_reports SET next_update_due = now() + make_interval(days => $2) WHERE id = $1', [id, policy.updateIntervalDays]);
+      await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'update_sent', $2)`, [id, actor.label]);
+      if (r.reporter_email) {
+        await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `${r.reference}: a reply to your report`, text: `You have a reply on your report ${r.reference}. Read it on your private tracking page.\n` });
+      }
+    }
+  });
+}
+
+export interface ReporterView {
+  reference: string;
+  organisation: string;
+  title: string;
+  product: string;
+  state: ReportState;
+  closeReason: CloseReason | null;
+  receivedAt: Date;
+  acknowledgedAt: Date;
+  triageDue: Date;
+  nextUpdateDue: Date;
+  messages: ReportMessage[];
+  events: ReportEvent[];
+}
+
+async function byTracking(q: Queryable, token: string): Promise<{ id: string; organisation_id: string } | undefined> {
+  if (token.length > 100) return undefined;
+  return one(q, 'SELECT id, organisation_id FROM vulnerability_reports WHERE tracking_hash = $1', [hashToken(token)]);
+}
+
+const UNKNOWN_LINK = 'This tracking link is not known. Check that you copied the whole link from your confirmation page or e-mail.';
+
+/** What the reporter sees through the private link: never internal notes, never who triaged. */
+export async function reporterView(q: Queryable, token: string): Promise<ReporterView> {
+  const found = await byTracking(q, token);
+  if (!found) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
+  const r = await one<ReportSummary & { organisation: string }>(
+    q,
+    `SELECT ${summaryColumns}, o.name AS organisation FROM vulnerability_reports r LEFT JOIN products p ON p.id = r.product_id
+       JOIN organisations o ON o.id = r.organisation_id WHERE r.id = $1`,
+    [found.id],
+  );
+  if (!r) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
+  const events = (await eventsOf(q, found.id)).map((e) => ({ ...e, actor: e.actor === 'reporter' || e.actor === 'system' ? e.actor : 'responder' }));
+  return {
+    reference: r.reference,
+    organisation: r.organisation,
+    title: r.title,
+    product: r.product,
+    state: r.state,
+    closeReason: r.closeReason,
+    receivedAt: r.receivedAt,
+    acknowledgedAt: r.acknowledgedAt,
+    triageDue: r.triageDue,
+    nextUpdateDue: r.nextUpdateDue,
+    // Replies are signed by the maker, not by the person: responders are not exposed by name.
+    messages: (await messagesOf(q, found.id, false)).map((m) => (m.author === 'responder' ? { ...m, authorLabel: r.organisation } : m)),
+    events,
+  };
+}
+
+export async function postReporterMessage(db: Database, token: string, input: unknown, publicUrl: string): Promise<void> {
+  const m = parseInput(messageInput.pick({ body: true }), input, 'The message');
+  const found = await byTracking(db, token);
+  if (!found) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
+  await db.transaction(async (tx) => {
+    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'reporter', 'Reporter', 'reporter', $2)`, [found.id, m.body]);
+    await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'reporter_replied', 'reporter')`, [found.id]);
+    for (const to of await responderAddresses(tx, found.organisation_id)) {
+      await enqueueEmail(tx, { organisationId: found.organisation_id, to, subject: 'A reporter replied', text: `A reporter added a message: ${publicUrl}/console/reports/${found.id}\n` });
+    }
+  });
+}

@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { html } from 'ghtml';
+import { closeReasons, getPolicy, inbox, nextStates, openReport, postResponderMessage, savePolicy, stateLabels, transitionReport } from '../../../disclosure/index.ts';
+import { bodyOf, uuidParam, type Platform } from '../../context.ts';
+import { attempt, textOf, type FormFailure } from '../../forms.ts';
+import { actorOf, authoriseUser } from '../../principal.ts';
+import { pageContext, sendPage } from '../../render.ts';
+import { csrfInput, errorSummary, field, notice, select } from '../../views/forms.ts';
+
+const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** "in 3 days" / "2 hours overdue": what a responder needs at a glance. */
+function dueText(due: Date, now = Date.now()): string {
+  const ms = due.getTime() - now;
+  const abs = Math.abs(ms);
+  const span = abs >= 86_400_000 ? `${Math.round(abs / 86_400_000)} days` : `${Math.max(1, Math.round(abs / 3_600_000))} hours`;
+  return ms < 0 ? `${span} overdue` : `in ${span}`;
+}
+
+export function registerReports(app: FastifyInstance, platform: Platform): void {
+  app.get('/console/reports', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.read');
+    const reports = await inbox(platform.db, p.organisation.id);
+    const now = Date.now();
+    return sendPage(
+      reply,
+      pageContext(platform, request, reply),
+      'Vulnerability reports',
+      html`<h1>Vulnerability reports</h1>
+<p>Open reports first, the soonest promise at the top. Public report page: <a href="/disclose/${p.organisation.slug}">/disclose/${p.organisation.slug}</a></p>
+!${
+  reports.length
+    ? html`<table><thead><tr><th scope="col">Reference</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">State</th><th scope="col">Due</th></tr></thead><tbody>!${reports
+        .map((r) => {
+          const overdue = r.state !== 'closed' && r.due.getTime() < now;
+          return html`<tr!${overdue ? ' class="overdue"' : ''}><td><a href="/console/reports/${r.id}">${r.reference}</a>!${r.firstOpenedAt ? '' : html` <strong class="badge">not opened yet</strong>`}</td><td>${r.title}</td><td>${r.product}</td><td>${stateLabels[r.state]}</td><td>${
+            r.state === 'closed' ? '—' : `${r.state === 'received' ? 'assessment' : 'update'} ${dueText(r.due, now)}`
+          }</td></tr>`;
+        })
+        .join('')}</tbody></table>`
+    : html`<p>No reports yet.</p>`
+}`,
+    );
+  });
+
+  const reportPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure } = {}) => {
+    const p = authoriseUser(request.principal, 'reports.read');
+    const { report, messages, events } = await openReport(platform.db, actorOf(p, request.ip), uuidParam(request, 'reportId', 'That report'));
+    const ctx = pageContext(platform, request, reply);
+    const moves = nextStates(report.state);
+    return sendPage(
+      reply,
+      ctx,
+      report.reference,
+      html`<h1>${report.reference}: ${report.title}</h1>
+<dl class="summary">
+<div><dt>State</dt><dd id="report-state">${stateLabels[report.state]}</dd></div>
+<div><dt>Product</dt><dd>${report.product} ${report.version}</dd></div>
+<div><dt>Received</dt><dd>${when(report.receivedAt)}</dd></div>
+<div><dt>Next due</dt><dd>${report.state === 'closed' ? '—' : `${when(report.due)} (${dueText(report.due)})`}</dd></div>
+</dl>
+<h2>Report</h2>
+<h3>Description</h3><p class="pre">${report.description}</p>
+<h3>Steps to reproduce</h3><p class="pre">${report.steps}</p>
+!${report.impact ? html`<h3>Impact</h3><p class="pre">${report.impact}</p>` : ''}
+<p>Reporter: ${report.reporterName ?? 'anonymous'}${report.reporterEmail ? ` <${report.reporterEmail}>` : ' (no e-mail: replies reach them on their status page)'} · AI use declared: ${report.aiUse}</p>
+!${errorSummary(extra.failure?.message, extra.failure?.fields)}
+!${
+  moves.length
+    ? html`<h2>Change state</h2><form method="post" action="/console/reports/${report.id}/state" novalidate>!${csrfInput(ctx.csrfToken)}
+!${select('to', 'New state', moves.map((s) => ({ value: s, label: stateLabels[s] })), moves[0], extra.failure?.fields)}
+!${select('closeReason', 'If closing, why', [{ value: '', label: '—' }, ...closeReasons.map((c) => ({ value: c, label: c.replace(/_/g, ' ') }))], '', extra.failure?.fields)}
+<button type="submit">Change state</button></form>`
+    : ''
+}
+<h2>Messages</h2>
+<ol class="thread">!${messages
+        .map(
+          (m) =>
+            html`<li!${m.visibility === 'internal' ? ' class="internal"' : ''}><p><strong>${m.authorLabel}</strong> (${m.author}${m.visibility === 'internal' ? ', internal note' : ''}), ${when(m.createdAt)}</p><p class="pre">${m.body}</p></li>`,
+        )
+        .join('')}</ol>
+<form method="post" action="/console/reports/${report.id}/messages" novalidate>!${csrfInput(ctx.csrfToken)}
+<div class="field"><label for="f-body">Message</label><textarea id="f-body" name="body" rows="5" cols="80" required></textarea></div>
+!${select('visibility', 'Who sees it', [{ value: 'reporter', label: 'The reporter (an update)' }, { value: 'internal', label: 'Only us (internal note)' }], 'reporter')}
+<button type="submit">Post</button></form>
+<h2>Timeline</h2>
+<ul>!${events.map((e) => html`<li>${when(e.at)}: ${e.event.replace('state:', 'state → ')} (${e.actor})</li>`).join('')}</ul>`,
+      extra.failure?.status ?? 200,
+    );
+  };
+
+  app.get('/console/reports/:reportId', async (request, reply) => reportPage(request, reply));
+
+  app.post('/console/reports/:reportId/state', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => transitionReport(platform.db, actorOf(p, request.ip), id, bodyOf(request), platform.config.publicUrl));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}`, 303);
+  });
+
+  app.post('/console/reports/:reportId/messages', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => postResponderMessage(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}`, 303);
+  });
+
+  const policyPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; body?: Record<string, unknown>; saved?: boolean } = {}) => {
+    const p = authoriseUser(request.principal, 'disclosure.manage');
+    const policy = await getPolicy(platform.db, p.organisation.id);
+    const ctx = pageContext(platform, request, reply);
+    const b = extra.body;
+    const v = (k: string, fallback: string | number): string => (b ? textOf(b, k) : String(fallback));
+    const f = extra.failure?.fields;
+    return sendPage(
+      reply,
+      ctx,
+      'Disclosure policy',
+      html`<h1>Disclosure policy</h1>
+!${extra.saved ? notice('Published. The report page and policy page show it now.') : ''}
+<p>Public pages: <a href="/disclose/${p.organisation.slug}">report form</a> · <a href="/disclose/${p.organisation.slug}/policy">policy</a></p>
+!${errorSummary(extra.failure?.message, f)}
+<form method="post" action="/console/disclosure" novalidate>!${csrfInput(ctx.csrfToken)}
+!${field({ name: 'acknowledgeHours', label: 'Acknowledge within (hours)', value: v('acknowledgeHours', policy.acknowledgeHours), inputmode: 'numeric' }, f)}
+!${field({ name: 'triageDays', label: 'Assess within (days)', value: v('triageDays', policy.triageDays), inputmode: 'numeric' }, f)}
+!${field({ name: 'updateIntervalDays', label: 'Update the reporter at least every (days)', value: v('updateIntervalDays', policy.updateIntervalDays), inputmode: 'numeric' }, f)}
+!${field({ name: 'fixDaysCritical', label: 'Target fix time, critical (days)', value: v('fixDaysCritical', policy.fixDays.critical), inputmode: 'numeric' }, f)}
+!${field({ name: 'fixDaysHigh', label: 'Target fix time, high (days)', value: v('fixDaysHigh', policy.fixDays.high), inputmode: 'numeric' }, f)}
+!${field({ name: 'fixDaysMedium', label: 'Target fix time, medium (days)', value: v('fixDaysMedium', policy.fixDays.medium), inputmode: 'numeric' }, f)}
+!${field({ name: 'fixDaysLow', label: 'Target fix time, low (days)', value: v('fixDaysLow', policy.fixDays.low), inputmode: 'numeric' }, f)}
+!${field({ name: 'languages', label: 'Languages', hint: 'Language tags, e.g. en, de.', value: b ? textOf(b, 'languages') : policy.languages.join(', ') }, f)}
+<div class="field"><label for="f-scope">Scope</label><textarea id="f-scope" name="scope" rows="4" cols="80">${b ? textOf(b, 'scope') : policy.scope}</textarea></div>
+<div class="field"><label for="f-safeHarbour">Safe harbour</label><textarea id="f-safeHarbour" name="safeHarbour" rows="4" cols="80">${b ? textOf(b, 'safeHarbour') : policy.safeHarbour}</textarea></div>
+<button type="submit">Publish policy</button></form>`,
+      extra.failure?.status ?? 200,
+    );
+  };
+
+  app.get('/console/disclosure', async (request, reply) => policyPage(request, reply, { saved: (request.query as Record<string, unknown>)['saved'] !== undefined }));
+
+  app.post('/console/disclosure', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'disclosure.manage');
+    const body = bodyOf(request);
+    const outcome = await attempt(() => platform.db.transaction((tx) => savePolicy(tx, actorOf(p, request.ip), body)));
+    if (!outcome.ok) return policyPage(request, reply, { failure: outcome.failure, body });
+    return reply.redirect('/console/disclosure?saved=1', 303);
+  });
+}
