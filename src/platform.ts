@@ -42,6 +42,7 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     const queue = await startQueue(db, {
       work: options.work,
       mail: { smtpUrl: config.smtpUrl, from: config.mailFrom },
+      publicUrl: () => config.publicUrl,
       ...(options.logger ? { logger: options.logger } : {}),
     });
     let app: FastifyInstance;

@@ -21,3 +21,4 @@ export {
   type ReporterView,
   type SubmittedReport,
 } from './reports.ts';
+export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';

@@ -1,11 +1,12 @@
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Logger } from 'pino';
+import { ringDeadlines } from '../disclosure/index.ts';
 import { sendPendingEmails } from '../mail/index.ts';
 import { watchCatalogues } from '../registry/index.ts';
 import type { PlatformDatabase } from '../store/index.ts';
 import { runHousekeeping } from './housekeeping.ts';
 
-export const queues = { housekeeping: 'housekeeping', catalogueWatch: 'catalogue-watch', mailSend: 'mail-send' } as const;
+export const queues = { housekeeping: 'housekeeping', catalogueWatch: 'catalogue-watch', mailSend: 'mail-send', disclosureDeadlines: 'disclosure-deadlines' } as const;
 
 export interface JobQueue {
   readonly boss: PgBoss;
@@ -25,6 +26,8 @@ export interface QueueOptions {
   schema?: string;
   /** Outgoing mail; without an SMTP URL messages wait in the outbox. */
   mail?: { smtpUrl: string | undefined; from: string };
+  /** Where links in alerts point; read when a job runs, since the port is known only after listen. */
+  publicUrl?: () => string;
 }
 
 function bossFor(db: PlatformDatabase, schema: string | undefined): PgBoss {
@@ -57,10 +60,16 @@ export async function startQueue(db: PlatformDatabase, options: QueueOptions): P
       await sendMail();
     });
     await boss.work(queues.mailSend, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, sendMail);
+    await boss.work(queues.disclosureDeadlines, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async () => {
+      const alerts = await ringDeadlines(db, options.publicUrl?.() ?? 'http://localhost:8080');
+      if (alerts) options.logger?.info({ alerts }, 'report deadline alerts queued');
+      await sendMail();
+    });
     // Off the top of the hour, to spread installations' load.
     await boss.schedule(queues.housekeeping, '17 * * * *');
     await boss.schedule(queues.catalogueWatch, '23 6 * * *');
     await boss.schedule(queues.mailSend, '*/5 * * * *');
+    await boss.schedule(queues.disclosureDeadlines, '*/15 * * * *');
   }
   return {
     boss,

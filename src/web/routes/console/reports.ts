@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from 'ghtml';
-import { closeReasons, getPolicy, inbox, nextStates, openReport, postResponderMessage, savePolicy, stateLabels, transitionReport } from '../../../disclosure/index.ts';
+import { closeReasons, getPolicy, inbox, nextStates, openReport, postResponderMessage, promiseRecord, savePolicy, stateLabels, transitionReport } from '../../../disclosure/index.ts';
 import { bodyOf, uuidParam, type Platform } from '../../context.ts';
 import { attempt, textOf, type FormFailure } from '../../forms.ts';
 import { actorOf, authoriseUser } from '../../principal.ts';
@@ -20,7 +20,7 @@ function dueText(due: Date, now = Date.now()): string {
 export function registerReports(app: FastifyInstance, platform: Platform): void {
   app.get('/console/reports', async (request, reply) => {
     const p = authoriseUser(request.principal, 'reports.read');
-    const reports = await inbox(platform.db, p.organisation.id);
+    const [reports, record] = await Promise.all([inbox(platform.db, p.organisation.id), promiseRecord(platform.db, p.organisation.id)]);
     const now = Date.now();
     return sendPage(
       reply,
@@ -28,6 +28,13 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
       'Vulnerability reports',
       html`<h1>Vulnerability reports</h1>
 <p>Open reports first, the soonest promise at the top. Public report page: <a href="/disclose/${p.organisation.slug}">/disclose/${p.organisation.slug}</a></p>
+<dl class="summary" id="promises">
+<div><dt>Reports</dt><dd>${record.reports}</dd></div>
+<div><dt>Overdue now</dt><dd>${record.overdueNow}</dd></div>
+<div><dt>Assessments on time</dt><dd>${record.triage.kept} kept, ${record.triage.missed} missed</dd></div>
+<div><dt>Time to acknowledge</dt><dd>${record.acknowledge.worstMinutes === null ? '—' : `worst ${record.acknowledge.worstMinutes} min`}</dd></div>
+<div><dt>Time to assess</dt><dd>${record.triage.medianHours === null ? '—' : `median ${record.triage.medianHours} h, worst ${record.triage.worstHours} h`}</dd></div>
+</dl>
 !${
   reports.length
     ? html`<table><thead><tr><th scope="col">Reference</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">State</th><th scope="col">Due</th></tr></thead><tbody>!${reports

@@ -1,0 +1,98 @@
+import { enqueueEmail } from '../mail/index.ts';
+import { one, type Database, type Queryable } from '../store/index.ts';
+
+// Promises become clocks, and clocks ring: before a deadline, at it, and when a report sits
+// unopened. Every alert is written to the report's timeline, so each rings once, and the
+// messages carry no detail of the vulnerability, only where to look.
+
+const HOUR = 3_600_000;
+
+interface Due {
+  id: string;
+  organisation_id: string;
+  reference: string;
+  state: string;
+  first_opened_at: Date | null;
+  received_at: Date;
+  due: Date;
+  kind: 'assessment' | 'update';
+}
+
+async function responders(q: Queryable, organisationId: string, ownersOnly: boolean): Promise<string[]> {
+  const rows = await q.query<{ email: string }>(`SELECT email FROM users WHERE organisation_id = $1 AND role = ANY($2)`, [organisationId, ownersOnly ? ['owner'] : ['owner', 'security_responder']]);
+  return rows.map((r) => r.email);
+}
+
+/** One pass of the deadline clock; returns how many alerts were queued. */
+export async function ringDeadlines(db: Database, publicUrl: string, now = new Date()): Promise<number> {
+  return db.transaction(async (tx) => {
+    const open = await tx.query<Due>(
+      `SELECT id, organisation_id, reference, state, first_opened_at, received_at,
+              CASE WHEN state = 'received' THEN least(triage_due, next_update_due) ELSE next_update_due END AS due,
+              CASE WHEN state = 'received' THEN 'assessment' ELSE 'update' END AS kind
+         FROM vulnerability_reports WHERE state <> 'closed' FOR UPDATE`,
+    );
+    let queued = 0;
+    for (const r of open) {
+      const alerts: { key: string; ownersOnly: boolean; subject: string }[] = [];
+      if (!r.first_opened_at && now.getTime() - r.received_at.getTime() >= 24 * HOUR) {
+        alerts.push({ key: 'alert:unopened', ownersOnly: false, subject: `Nobody has opened report ${r.reference} yet` });
+      }
+      const left = r.due.getTime() - now.getTime();
+      const stamp = r.due.toISOString();
+      if (left <= 0) alerts.push({ key: `escalation:${r.kind}:${stamp}`, ownersOnly: true, subject: `OVERDUE: the ${r.kind} promised for ${r.reference} is late` });
+      else if (left <= 24 * HOUR) alerts.push({ key: `reminder:${r.kind}:${stamp}`, ownersOnly: false, subject: `Due within 24 hours: the ${r.kind} of ${r.reference}` });
+      for (const a of alerts) {
+        if (await one(tx, 'SELECT 1 FROM report_events WHERE report_id = $1 AND event = $2', [r.id, a.key])) continue;
+        await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, $2, 'system')`, [r.id, a.key]);
+        for (const to of await responders(tx, r.organisation_id, a.ownersOnly)) {
+          await enqueueEmail(tx, { organisationId: r.organisation_id, to, subject: a.subject, text: `${a.subject}.\n${publicUrl}/console/reports/${r.id}\n` });
+          queued++;
+        }
+      }
+    }
+    return queued;
+  });
+}
+
+export interface PromiseRecord {
+  reports: number;
+  acknowledge: { medianMinutes: number | null; worstMinutes: number | null };
+  triage: { kept: number; missed: number; open: number; medianHours: number | null; worstHours: number | null };
+  overdueNow: number;
+}
+
+/** Kept and missed promises, the evidence behind a Statement of Compliance (psti.s1.2). */
+export async function promiseRecord(q: Queryable, organisationId: string, now = new Date()): Promise<PromiseRecord> {
+  const r = await one<{
+    reports: number;
+    ack_median: number | null;
+    ack_worst: number | null;
+    kept: number;
+    missed: number;
+    open: number;
+    triage_median: number | null;
+    triage_worst: number | null;
+    overdue: number;
+  }>(
+    q,
+    `SELECT count(*)::int AS reports,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM acknowledged_at - received_at) / 60) AS ack_median,
+            max(extract(epoch FROM acknowledged_at - received_at) / 60)::float8 AS ack_worst,
+            count(*) FILTER (WHERE triaged_at IS NOT NULL AND triaged_at <= triage_due)::int AS kept,
+            count(*) FILTER (WHERE (triaged_at IS NOT NULL AND triaged_at > triage_due) OR (triaged_at IS NULL AND triage_due < $2))::int AS missed,
+            count(*) FILTER (WHERE triaged_at IS NULL AND triage_due >= $2)::int AS open,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM triaged_at - received_at) / 3600) FILTER (WHERE triaged_at IS NOT NULL) AS triage_median,
+            max(extract(epoch FROM triaged_at - received_at) / 3600)::float8 AS triage_worst,
+            count(*) FILTER (WHERE state <> 'closed' AND CASE WHEN state = 'received' THEN least(triage_due, next_update_due) ELSE next_update_due END < $2)::int AS overdue
+       FROM vulnerability_reports WHERE organisation_id = $1`,
+    [organisationId, now],
+  );
+  const num = (v: number | null | undefined): number | null => (v === null || v === undefined ? null : Math.round(Number(v) * 10) / 10);
+  return {
+    reports: r?.reports ?? 0,
+    acknowledge: { medianMinutes: num(r?.ack_median), worstMinutes: num(r?.ack_worst) },
+    triage: { kept: r?.kept ?? 0, missed: r?.missed ?? 0, open: r?.open ?? 0, medianHours: num(r?.triage_median), worstHours: num(r?.triage_worst) },
+    overdueNow: r?.overdue ?? 0,
+  };
+}
