@@ -654,7 +654,12 @@ function expiresProblems(field: FieldSpec, value: string, now: Date | undefined)
   const date = parseRfc3339DateTime(value);
   if (!date) {
     let advice = `write an RFC 3339 date-time with a time zone, e.g. "Expires: ${example}".`;
-    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) advice = `add a time and a time zone: "Expires: ${value}T00:00:00.000Z".`;
+    if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+      // Suggest the same day only when that day would itself pass the checks that follow.
+      const sameDay = parseRfc3339DateTime(`${value}T00:00:00.000Z`);
+      const usable = sameDay !== undefined && (!now || (sameDay > now && sameDay <= addYear(now)));
+      advice = `add a time and a time zone: "Expires: ${usable ? `${value}T00:00:00.000Z` : example}".`;
+    }
     else if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(value)) advice = `put a "T" between the date and the time: "Expires: ${shown(value.replace(' ', 'T'))}" (with a time zone such as Z).`;
     else if (/^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)) advice = `add the time zone: "Expires: ${shown(value)}${value.length === 16 ? ':00' : ''}Z" for UTC.`;
     else if (DATE_TIME.test(value)) advice = `no such date or time exists (check the month, day and hours); write e.g. "Expires: ${example}".`;

@@ -298,6 +298,31 @@ export function openApiDocument(publicUrl: string): JsonObject {
         ),
         options: preflight,
       },
+      '/api/v1/public/makers/{makerSlug}/reports': {
+        post: {
+          tags: ['Public'],
+          summary: 'Report a vulnerability to a maker',
+          description:
+            'No account or token needed. Fields: productId (a product of the maker) or productText, version, title, description, steps (required), impact, reporterEmail (optional), reporterName, aiUse (none | assisted | generated). ' +
+            'The answer carries the reference and a private tracking URL; keep it secret. At most 5 reports per address in 10 minutes.',
+          security: [],
+          parameters: [parameter('makerSlug')],
+          requestBody: { required: true, content: json({ type: 'object', required: ['title', 'description', 'steps', 'aiUse'] }) },
+          responses: {
+            '201': {
+              description: 'Received and acknowledged.',
+              content: json({
+                type: 'object',
+                required: ['reference', 'acknowledgedAt', 'triageDue', 'trackingUrl'],
+                properties: { reference: { type: 'string' }, acknowledgedAt: { type: 'string', format: 'date-time' }, triageDue: { type: 'string', format: 'date-time' }, trackingUrl: { type: 'string', format: 'uri' } },
+              }),
+            },
+            '400': response('400InvalidInput'),
+            '404': response('404NotFound'),
+            '429': response('429TooManyRequests'),
+          },
+        },
+      },
       '/api/v1/public/makers/{makerSlug}/products/{modelNumber}': {
         get: publicGet('A product by maker and model number', 'The model number is compared without regard to case.', [parameter('makerSlug'), parameter('modelNumber')], productContent, ['404NotFound']),
         options: preflight,

@@ -21,7 +21,7 @@ export const disclosureRows: AccessRows = (ctx) => {
     'GET /disclose/:orgSlug/policy': { prepare: async () => ({ url: `/disclose/${ctx.makerSlugA}/policy` }), expect: everyone(200), public: true },
     'GET /disclose/track/:token': { prepare: async () => ({ url: `/disclose/track/${(await fresh()).trackingToken}` }), expect: everyone(200), public: true },
     'POST /disclose/track/:token': { prepare: async () => ({ url: `/disclose/track/${(await fresh()).trackingToken}`, body: { body: 'More detail.' } }), expect: everyone(303), public: true },
-    'POST /api/v1/public/makers/:orgSlug/reports': { prepare: async () => ({ url: `/api/v1/public/makers/${ctx.makerSlugA}/reports`, body: report() }), expect: everyone(201), public: true, api: true },
+    'POST /api/v1/public/makers/:makerSlug/reports': { prepare: async () => ({ url: `/api/v1/public/makers/${ctx.makerSlugA}/reports`, body: report() }), expect: everyone(201), public: true, api: true },
     'GET /console/reports': { expect: { ...responders(200, 200, 303) } },
     'GET /console/reports/:reportId': { prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}` }), expect: responders(200, 404, 303) },
     'POST /console/reports/:reportId/state': {

@@ -15,7 +15,7 @@ import { csrfInput, errorSummary, field, notice, select } from '../../views/form
 const intakeLimit = { rateLimit: { max: 5, timeWindow: '10 minutes' } };
 
 async function makerOf(platform: Platform, request: FastifyRequest): Promise<Organisation> {
-  const organisation = await findOrganisationBySlug(platform.db, pathParam(request, 'orgSlug'));
+  const organisation = await findOrganisationBySlug(platform.db, pathParam(request, 'orgSlug') || pathParam(request, 'makerSlug'));
   if (!organisation || organisation.kind !== 'maker') throw notFound('That maker');
   return organisation;
 }
@@ -139,7 +139,7 @@ export function registerDisclosure(app: FastifyInstance, platform: Platform): vo
     return reply.redirect(`/disclose/track/${pathParam(request, 'token')}`, 303);
   });
 
-  app.post('/api/v1/public/makers/:orgSlug/reports', { config: { ...intakeLimit, csrf: false }, bodyLimit: 256 * 1024 }, async (request, reply) => {
+  app.post('/api/v1/public/makers/:makerSlug/reports', { config: { ...intakeLimit, csrf: false }, bodyLimit: 256 * 1024 }, async (request, reply) => {
     const organisation = await makerOf(platform, request);
     const submitted = await submitReport(platform.db, organisation, bodyOf(request), platform.config.publicUrl);
     return reply.status(201).send({
