@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { isConnectableError } from '../errors.ts';
-import { SECURITY_TXT_PATH, validateSecurityTxt, type SecurityTxtField, type SecurityTxtProblem } from '../disclosure/security-txt.ts';
+import { SECURITY_TXT_PATH, validateSecurityTxt, type SecurityTxtField, type SecurityTxtProblem } from '../disclosure/index.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
 
 // The edge of the security.txt check: reading a file or fetching an address, within bounds,

@@ -22,3 +22,4 @@ export {
   type SubmittedReport,
 } from './reports.ts';
 export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
+export * from './security-txt.ts';

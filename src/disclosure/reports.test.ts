@@ -79,6 +79,25 @@ describe('reporting without an account', () => {
   });
 });
 
+test('the security.txt for the maker is valid RFC 9116 and points at the report page and policy', async () => {
+  const { validateSecurityTxt } = await import('./security-txt.ts');
+  const plain = await platform.app.inject('/disclose/vuln-makers/security.txt');
+  assert.equal(plain.statusCode, 409, 'not over http://');
+  assert.match(plain.body, /set PUBLIC_URL to the https/);
+  const tls = await startTestPlatform({ PUBLIC_URL: 'https://connectable.test' });
+  await ownerOf(tls, 'Vuln Makers', 'owner@vuln.test');
+  const r = await tls.app.inject('/disclose/vuln-makers/security.txt');
+  await tls.close();
+  assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+  const result = validateSecurityTxt(r.body, { url: 'https://connectable.test/disclose/vuln-makers/security.txt' });
+  assert.deepEqual(result.problems.filter((p) => p.severity === 'error'), []);
+  assert.match(r.body, /^Contact: https:\/\/connectable\.test\/disclose\/vuln-makers$/m);
+  assert.match(r.body, /^Policy: https:\/\/connectable\.test\/disclose\/vuln-makers\/policy$/m);
+  const expires = /^Expires: (.+)$/m.exec(r.body)?.[1] ?? '';
+  const days = (Date.parse(expires) - Date.now()) / 86_400_000;
+  assert.ok(days > 300 && days <= 366, `Expires ${expires} is renewed to nearly a year ahead`);
+});
+
 describe('triage and the conversation', () => {
   test('a responder triages and writes; internal notes never reach the reporter; the reporter replies', async () => {
     const { reference, link } = await file(report, '198.51.100.40');

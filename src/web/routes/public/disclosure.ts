@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from 'ghtml';
 import { findOrganisationBySlug, type Organisation } from '../../../accounts/index.ts';
-import { getPolicy, postReporterMessage, reporterView, stateLabels, submitReport, type DisclosurePolicy } from '../../../disclosure/index.ts';
-import { notFound } from '../../../errors.ts';
+import { generateSecurityTxt, getPolicy, nextExpiry, postReporterMessage, reporterView, stateLabels, submitReport, type DisclosurePolicy } from '../../../disclosure/index.ts';
+import { ConnectableError, notFound } from '../../../errors.ts';
 import { publicProductsOfMaker } from '../../../registry/index.ts';
 import { bodyOf, pathParam, type Platform } from '../../context.ts';
 import { attempt, textOf, type FormFailure } from '../../forms.ts';
@@ -98,6 +98,29 @@ export function registerDisclosure(app: FastifyInstance, platform: Platform): vo
 <h2>Safe harbour</h2><p>${policy.safeHarbour || 'We will not take legal action against anyone who reports in good faith and follows this policy.'}</p>
 <h2>Languages</h2><p>${policy.languages.join(', ')}</p>`,
     );
+  });
+
+  // RFC 9116 for the maker's own site (served here too): regenerated on every request, so its
+  // Expires is always nearly a year ahead and the file can never lapse while we serve it.
+  app.get('/disclose/:orgSlug/security.txt', async (request, reply) => {
+    const organisation = await makerOf(platform, request);
+    if (!platform.config.publicUrl.startsWith('https://')) {
+      throw new ConnectableError(
+        'CONNECTABLE_ERR_CONFLICT',
+        `security.txt must point at HTTPS addresses (RFC 9116), but this platform's address is ${platform.config.publicUrl}. Serve it over HTTPS and set PUBLIC_URL to the https:// address.`,
+      );
+    }
+    const policy = await getPolicy(platform.db, organisation.id);
+    const base = `${platform.config.publicUrl}/disclose/${organisation.slug}`;
+    const today = new Date(new Date().toISOString().slice(0, 10));
+    const text = generateSecurityTxt({
+      contacts: [base],
+      expires: nextExpiry(today),
+      policy: `${base}/policy`,
+      preferredLanguages: policy.languages,
+      canonical: [`${base}/security.txt`],
+    });
+    return reply.type('text/plain; charset=utf-8').header('cache-control', 'public, max-age=3600').send(text);
   });
 
   const trackPage = async (request: FastifyRequest, reply: FastifyReply, failure?: FormFailure) => {
