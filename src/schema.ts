@@ -1,5 +1,6 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
+import { craMigrations } from './disclosure/cra-tables.ts';
 import { disclosureMigrations } from './disclosure/tables.ts';
 import { jobsMigrations } from './jobs/tables.ts';
 import { mailMigrations } from './mail/tables.ts';
@@ -16,4 +17,5 @@ export const schemaMigrations: readonly Migration[] = [
   ...mailMigrations,
   ...watchlistMigrations,
   ...disclosureMigrations,
+  ...craMigrations,
 ];

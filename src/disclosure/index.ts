@@ -23,3 +23,5 @@ export {
 } from './reports.ts';
 export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
 export * from './security-txt.ts';
+export { craMigrations } from './cra-tables.ts';
+export { craClocks, craStageLabels, craStages, markCraEvent, recordCraSubmission, type CraClock, type CraStage } from './cra.ts';

@@ -131,6 +131,20 @@ describe('triage and the conversation', () => {
     );
   });
 
+  test('marking a report actively exploited shows the CRA clocks with prefilled text, and records what was sent', async () => {
+    const { reference } = await file({ ...report, title: 'Exploited now' }, '198.51.100.43');
+    const id = (await platform.db.query<{ id: string }>('SELECT id FROM vulnerability_reports WHERE reference = $1', [reference]))[0]?.id ?? '';
+    const page = await owner.get(`/console/reports/${id}`);
+    assert.match(page.body, /Mark as actively exploited/);
+    assert.equal((await owner.post(`/console/reports/${id}/cra`, { event: 'actively_exploited' })).statusCode, 303);
+    const clocks = await owner.get(`/console/reports/${id}`);
+    assert.match(clocks.body, /Early warning \(24 hours\)<\/td><td>[^<]+UTC \(in (23|24) hours\)/);
+    assert.match(clocks.body, /Vulnerability notification \(72 hours\)/);
+    assert.match(clocks.body, new RegExp(`Our reference: ${reference}`));
+    assert.equal((await owner.post(`/console/reports/${id}/cra-submissions`, { stage: 'early_warning', body: 'Sent to the CSIRT.' })).statusCode, 303);
+    assert.match((await owner.get(`/console/reports/${id}`)).body, /Early warning \(24 hours\)<\/td><td>[^<]+\(done\)/);
+  });
+
   test('the inbox puts what is overdue first, marked', async () => {
     const { reference } = await file({ ...report, title: 'Overdue one' }, '198.51.100.42');
     await platform.db.query(`UPDATE vulnerability_reports SET triage_due = now() - interval '2 days' WHERE reference = $1`, [reference]);

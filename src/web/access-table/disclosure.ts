@@ -34,6 +34,18 @@ export const disclosureRows: AccessRows = (ctx) => {
       prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}/messages`, body: { body: 'Thanks, looking.', visibility: 'reporter' } }),
       expect: responders(303, 404, 401),
     },
+    'POST /console/reports/:reportId/cra': {
+      prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}/cra`, body: { event: 'actively_exploited' } }),
+      expect: responders(303, 404, 401),
+    },
+    'POST /console/reports/:reportId/cra-submissions': {
+      prepare: async () => {
+        const id = await reportId((await fresh()).reference);
+        await ctx.db.query('UPDATE vulnerability_reports SET actively_exploited_at = now() WHERE id = $1', [id]);
+        return { url: `/console/reports/${id}/cra-submissions`, body: { stage: 'early_warning', body: 'Early warning sent to the CSIRT.' } };
+      },
+      expect: responders(303, 404, 401),
+    },
     'GET /console/disclosure': { expect: responders(200, 200, 303) },
     'POST /console/disclosure': {
       prepare: async () => ({ url: '/console/disclosure', body: { acknowledgeHours: '48', triageDays: '5', updateIntervalDays: '10', fixDaysCritical: '30', fixDaysHigh: '60', fixDaysMedium: '90', fixDaysLow: '180', languages: 'en' } }),

@@ -1,6 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from 'ghtml';
-import { closeReasons, getPolicy, inbox, nextStates, openReport, postResponderMessage, promiseRecord, savePolicy, stateLabels, transitionReport } from '../../../disclosure/index.ts';
+import {
+  closeReasons,
+  craClocks,
+  craStageLabels,
+  getPolicy,
+  inbox,
+  markCraEvent,
+  nextStates,
+  openReport,
+  postResponderMessage,
+  promiseRecord,
+  recordCraSubmission,
+  savePolicy,
+  stateLabels,
+  transitionReport,
+} from '../../../disclosure/index.ts';
 import { bodyOf, uuidParam, type Platform } from '../../context.ts';
 import { attempt, textOf, type FormFailure } from '../../forms.ts';
 import { actorOf, authoriseUser } from '../../principal.ts';
@@ -53,6 +68,9 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
   const reportPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure } = {}) => {
     const p = authoriseUser(request.principal, 'reports.read');
     const { report, messages, events } = await openReport(platform.db, actorOf(p, request.ip), uuidParam(request, 'reportId', 'That report'));
+    const clocks = await craClocks(platform.db, p.organisation.id, report.id);
+    const exploited = clocks[0]?.dueAt !== undefined;
+    const fixed = clocks[2]?.dueAt !== undefined;
     const ctx = pageContext(platform, request, reply);
     const moves = nextStates(report.state);
     return sendPage(
@@ -91,6 +109,31 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <div class="field"><label for="f-body">Message</label><textarea id="f-body" name="body" rows="5" cols="80" required></textarea></div>
 !${select('visibility', 'Who sees it', [{ value: 'reporter', label: 'The reporter (an update)' }, { value: 'internal', label: 'Only us (internal note)' }], 'reporter')}
 <button type="submit">Post</button></form>
+<h2 id="cra">EU Cyber Resilience Act reporting</h2>
+!${
+  exploited
+    ? html`<table class="cra"><thead><tr><th scope="col">Stage</th><th scope="col">Due (UTC)</th><th scope="col">Sent</th></tr></thead><tbody>!${clocks
+        .map(
+          (c) =>
+            html`<tr!${c.overdue ? ' class="overdue"' : ''}><td>${craStageLabels[c.stage]}</td><td>${c.dueAt ? `${when(c.dueAt)} (${c.sentAt ? 'done' : dueText(c.dueAt)})` : 'starts when a fix or mitigation is available'}</td><td>${c.sentAt ? when(c.sentAt) : '—'}</td></tr>`,
+        )
+        .join('')}</tbody></table>
+!${clocks
+  .filter((c) => c.dueAt && !c.sentAt)
+  .map(
+    (c) => html`<form method="post" action="/console/reports/${report.id}/cra-submissions" novalidate>!${csrfInput(ctx.csrfToken)}<input type="hidden" name="stage" value="${c.stage}">
+<div class="field"><label for="f-cra-${c.stage}">${craStageLabels[c.stage]}: text sent</label><textarea id="f-cra-${c.stage}" name="body" rows="6" cols="80">${c.draft}</textarea></div>
+<button type="submit">Record as sent</button></form>`,
+  )
+  .join('')}
+!${
+  fixed
+    ? ''
+    : html`<form method="post" action="/console/reports/${report.id}/cra" class="inline">!${csrfInput(ctx.csrfToken)}<input type="hidden" name="event" value="fix_available"><button type="submit">A fix or mitigation is available</button></form>`
+}`
+    : html`<p>If this vulnerability is being actively exploited, the CRA gives 24 hours for an early warning and 72 hours for a notification.</p>
+<form method="post" action="/console/reports/${report.id}/cra" class="inline">!${csrfInput(ctx.csrfToken)}<input type="hidden" name="event" value="actively_exploited"><button type="submit" class="secondary">Mark as actively exploited</button></form>`
+}
 <h2>Timeline</h2>
 <ul>!${events.map((e) => html`<li>${when(e.at)}: ${e.event.replace('state:', 'state → ')} (${e.actor})</li>`).join('')}</ul>`,
       extra.failure?.status ?? 200,
@@ -113,6 +156,22 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
     const outcome = await attempt(() => postResponderMessage(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
     if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
     return reply.redirect(`/console/reports/${id}`, 303);
+  });
+
+  app.post('/console/reports/:reportId/cra', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => markCraEvent(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}#cra`, 303);
+  });
+
+  app.post('/console/reports/:reportId/cra-submissions', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => recordCraSubmission(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}#cra`, 303);
   });
 
   const policyPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; body?: Record<string, unknown>; saved?: boolean } = {}) => {
