@@ -60,7 +60,7 @@ end`,
   const p50 = /50%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
   const p99 = /99%\s+([\d.]+\w+)/.exec(out)?.[1] ?? '?';
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
-  console.log(`[${kind}] ${rps} reports/s accepted (each stored, acknowledged and two e-mails queued in one transaction), p50 ${p50}, p99 ${p99}, non-2xx ${non2xx}, stored ${stored}`);
+  console.log(`[${kind}] ${rps} reports/s accepted (each stored and acknowledged, its e-mails queued, in one transaction), p50 ${p50}, p99 ${p99}, non-2xx ${non2xx}, stored ${stored}`);
 }
 
 if (which === 'pglite' || which === 'both') await run('pglite');

@@ -1,6 +1,6 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
-import { craMigrations } from './disclosure/cra-tables.ts';
+import { craMigrations, severityMigrations } from './disclosure/cra-tables.ts';
 import { disclosureMigrations } from './disclosure/tables.ts';
 import { jobsMigrations } from './jobs/tables.ts';
 import { mailMigrations } from './mail/tables.ts';
@@ -18,4 +18,5 @@ export const schemaMigrations: readonly Migration[] = [
   ...watchlistMigrations,
   ...disclosureMigrations,
   ...craMigrations,
+  ...severityMigrations,
 ];

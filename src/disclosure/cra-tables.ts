@@ -22,3 +22,16 @@ CREATE TRIGGER cra_submissions_no_update_or_delete BEFORE UPDATE OR DELETE ON cr
 `,
   },
 ];
+
+export const severityMigrations: Migration[] = [
+  {
+    id: '0009_report_severity',
+    sql: `
+ALTER TABLE vulnerability_reports ADD COLUMN cvss_vector text;
+ALTER TABLE vulnerability_reports ADD COLUMN cvss_score numeric(3, 1) CHECK (cvss_score BETWEEN 0 AND 10);
+ALTER TABLE vulnerability_reports ADD COLUMN severity text CHECK (severity IN ('none', 'low', 'medium', 'high', 'critical'));
+ALTER TABLE vulnerability_reports ADD COLUMN cwe text CHECK (cwe ~ '^CWE-[0-9]{1,5}$');
+ALTER TABLE vulnerability_reports ADD COLUMN fix_due timestamptz;
+`,
+  },
+];

@@ -23,5 +23,6 @@ export {
 } from './reports.ts';
 export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
 export * from './security-txt.ts';
-export { craMigrations } from './cra-tables.ts';
+export { craMigrations, severityMigrations } from './cra-tables.ts';
+export { ratingOf, scoreVector, setSeverity, severities, severityInput, type ScoredVector, type Severity } from './severity.ts';
 export { craClocks, craStageLabels, craStages, markCraEvent, recordCraSubmission, type CraClock, type CraStage } from './cra.ts';

@@ -148,15 +148,23 @@ export interface ReportSummary {
   firstOpenedAt: Date | null;
   triageDue: Date;
   nextUpdateDue: Date;
-  /** What is due next: triage while unassessed, then the next status update. */
+  /** What is due next: triage while unassessed, then the next status update or the fix. */
   due: Date;
+  severity: 'none' | 'low' | 'medium' | 'high' | 'critical' | null;
+  cvssScore: number | null;
+  cvssVector: string | null;
+  cwe: string | null;
+  fixDue: Date | null;
 }
 
 const summaryColumns = `r.id, r.reference, r.title, r.state, r.close_reason AS "closeReason",
   coalesce(p.brand || ' ' || p.name || ' (' || p.model_number || ')', r.product_text) AS product, r.version,
   r.received_at AS "receivedAt", r.acknowledged_at AS "acknowledgedAt", r.first_opened_at AS "firstOpenedAt",
   r.triage_due AS "triageDue", r.next_update_due AS "nextUpdateDue",
-  CASE WHEN r.state = 'received' THEN least(r.triage_due, r.next_update_due) ELSE r.next_update_due END AS due`;
+  r.severity, r.cvss_score::float8 AS "cvssScore", r.cvss_vector AS "cvssVector", r.cwe, r.fix_due AS "fixDue",
+  CASE WHEN r.state = 'received' THEN least(r.triage_due, r.next_update_due)
+       WHEN r.state IN ('valid', 'accepted') AND r.fix_due IS NOT NULL THEN least(r.next_update_due, r.fix_due)
+       ELSE r.next_update_due END AS due`;
 
 /** The responders' inbox: open reports first, the soonest deadline at the top. */
 export async function inbox(q: Queryable, organisationId: string): Promise<ReportSummary[]> {

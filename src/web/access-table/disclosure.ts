@@ -34,6 +34,10 @@ export const disclosureRows: AccessRows = (ctx) => {
       prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}/messages`, body: { body: 'Thanks, looking.', visibility: 'reporter' } }),
       expect: responders(303, 404, 401),
     },
+    'POST /console/reports/:reportId/severity': {
+      prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}/severity`, body: { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cwe: '798' } }),
+      expect: responders(303, 404, 401),
+    },
     'POST /console/reports/:reportId/cra': {
       prepare: async () => ({ url: `/console/reports/${await reportId((await fresh()).reference)}/cra`, body: { event: 'actively_exploited' } }),
       expect: responders(303, 404, 401),

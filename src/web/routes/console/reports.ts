@@ -13,6 +13,7 @@ import {
   promiseRecord,
   recordCraSubmission,
   savePolicy,
+  setSeverity,
   stateLabels,
   transitionReport,
 } from '../../../disclosure/index.ts';
@@ -52,11 +53,11 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 </dl>
 !${
   reports.length
-    ? html`<table><thead><tr><th scope="col">Reference</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">State</th><th scope="col">Due</th></tr></thead><tbody>!${reports
+    ? html`<table><thead><tr><th scope="col">Reference</th><th scope="col">Title</th><th scope="col">Product</th><th scope="col">Severity</th><th scope="col">State</th><th scope="col">Due</th></tr></thead><tbody>!${reports
         .map((r) => {
           const overdue = r.state !== 'closed' && r.due.getTime() < now;
-          return html`<tr!${overdue ? ' class="overdue"' : ''}><td><a href="/console/reports/${r.id}">${r.reference}</a>!${r.firstOpenedAt ? '' : html` <strong class="badge">not opened yet</strong>`}</td><td>${r.title}</td><td>${r.product}</td><td>${stateLabels[r.state]}</td><td>${
-            r.state === 'closed' ? '—' : `${r.state === 'received' ? 'assessment' : 'update'} ${dueText(r.due, now)}`
+          return html`<tr!${overdue ? ' class="overdue"' : ''}><td><a href="/console/reports/${r.id}">${r.reference}</a>!${r.firstOpenedAt ? '' : html` <strong class="badge">not opened yet</strong>`}</td><td>${r.title}</td><td>${r.product}</td><td>${r.severity ?? '—'}</td><td>${stateLabels[r.state]}</td><td>${
+            r.state === 'closed' ? '—' : `${r.state === 'received' ? 'assessment' : r.fixDue && r.due.getTime() === r.fixDue.getTime() ? 'fix' : 'update'} ${dueText(r.due, now)}`
           }</td></tr>`;
         })
         .join('')}</tbody></table>`
@@ -83,6 +84,8 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <div><dt>Product</dt><dd>${report.product} ${report.version}</dd></div>
 <div><dt>Received</dt><dd>${when(report.receivedAt)}</dd></div>
 <div><dt>Next due</dt><dd>${report.state === 'closed' ? '—' : `${when(report.due)} (${dueText(report.due)})`}</dd></div>
+<div><dt>Severity</dt><dd id="report-severity">${report.severity ? `${report.severity} (${report.cvssScore})` : 'not set'}</dd></div>
+<div><dt>Fix due</dt><dd>${report.fixDue ? when(report.fixDue) : '—'}</dd></div>
 </dl>
 <h2>Report</h2>
 <h3>Description</h3><p class="pre">${report.description}</p>
@@ -98,6 +101,11 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <button type="submit">Change state</button></form>`
     : ''
 }
+<h2>Severity</h2>
+<form method="post" action="/console/reports/${report.id}/severity" novalidate>!${csrfInput(ctx.csrfToken)}
+!${field({ name: 'vector', label: 'CVSS 3.1 or 4.0 vector', hint: 'e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', value: report.cvssVector ?? '' }, extra.failure?.fields)}
+!${field({ name: 'cwe', label: 'CWE', hint: 'e.g. CWE-798 (hard-coded credentials)', value: report.cwe ?? '', required: false }, extra.failure?.fields)}
+<button type="submit">Set severity</button></form>
 <h2>Messages</h2>
 <ol class="thread">!${messages
         .map(
@@ -154,6 +162,14 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
     const p = authoriseUser(request.principal, 'reports.triage');
     const id = uuidParam(request, 'reportId', 'That report');
     const outcome = await attempt(() => postResponderMessage(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}`, 303);
+  });
+
+  app.post('/console/reports/:reportId/severity', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => setSeverity(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
     if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
     return reply.redirect(`/console/reports/${id}`, 303);
   });
