@@ -1,6 +1,6 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
-import { craMigrations, severityMigrations } from './disclosure/cra-tables.ts';
+import { craMigrations, rejectionMigrations, severityMigrations } from './disclosure/cra-tables.ts';
 import { disclosureMigrations } from './disclosure/tables.ts';
 import { jobsMigrations } from './jobs/tables.ts';
 import { mailMigrations } from './mail/tables.ts';
@@ -19,4 +19,5 @@ export const schemaMigrations: readonly Migration[] = [
   ...disclosureMigrations,
   ...craMigrations,
   ...severityMigrations,
+  ...rejectionMigrations,
 ];

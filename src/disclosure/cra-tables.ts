@@ -35,3 +35,10 @@ ALTER TABLE vulnerability_reports ADD COLUMN fix_due timestamptz;
 `,
   },
 ];
+
+export const rejectionMigrations: Migration[] = [
+  {
+    id: '0010_rejection_proposals',
+    sql: `ALTER TABLE vulnerability_reports ADD COLUMN proposed_rejection jsonb;`,
+  },
+];

@@ -3,6 +3,7 @@ export { defaultPolicy, getPolicy, policyInput, savePolicy, type DisclosurePolic
 export {
   closeReasons,
   inbox,
+  isRejection,
   nextStates,
   openReport,
   postReporterMessage,
@@ -23,6 +24,6 @@ export {
 } from './reports.ts';
 export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
 export * from './security-txt.ts';
-export { craMigrations, severityMigrations } from './cra-tables.ts';
+export { craMigrations, rejectionMigrations, severityMigrations } from './cra-tables.ts';
 export { ratingOf, scoreVector, setSeverity, severities, severityInput, type ScoredVector, type Severity } from './severity.ts';
 export { craClocks, craStageLabels, craStages, markCraEvent, recordCraSubmission, type CraClock, type CraStage } from './cra.ts';

@@ -145,6 +145,23 @@ describe('triage and the conversation', () => {
     assert.match((await owner.get(`/console/reports/${id}`)).body, /Early warning \(24 hours\)<\/td><td>[^<]+\(done\)/);
   });
 
+  test('a rejection needs a second person', async () => {
+    const { reference } = await file({ ...report, title: 'Probably spam' }, '198.51.100.44');
+    const id = (await platform.db.query<{ id: string }>('SELECT id FROM vulnerability_reports WHERE reference = $1', [reference]))[0]?.id ?? '';
+    const state = async () => (await platform.db.query<{ state: string }>('SELECT state FROM vulnerability_reports WHERE id = $1', [id]))[0]?.state;
+    await owner.get(`/console/reports/${id}`);
+    assert.equal((await owner.post(`/console/reports/${id}/state`, { to: 'invalid' })).statusCode, 303);
+    assert.equal(await state(), 'received', 'only proposed');
+    assert.match((await owner.get(`/console/reports/${id}`)).body, /proposed to reject this report/);
+    const again = await owner.post(`/console/reports/${id}/state`, { to: 'invalid' });
+    assert.equal(again.statusCode, 409);
+    assert.match(again.body, /a second person/);
+    const second = await memberOf(platform, organisationId, 'security_responder', 'second@vuln.test');
+    await second.get(`/console/reports/${id}`);
+    assert.equal((await second.post(`/console/reports/${id}/state`, { to: 'invalid' })).statusCode, 303);
+    assert.equal(await state(), 'invalid');
+  });
+
   test('the inbox puts what is overdue first, marked', async () => {
     const { reference } = await file({ ...report, title: 'Overdue one' }, '198.51.100.42');
     await platform.db.query(`UPDATE vulnerability_reports SET triage_due = now() - interval '2 days' WHERE reference = $1`, [reference]);

@@ -36,6 +36,21 @@ export function nextStates(state: ReportState): readonly ReportState[] {
   return transitions[state];
 }
 
+const rejectingReasons: readonly CloseReason[] = ['duplicate', 'not_applicable', 'out_of_scope', 'spam', 'could_not_reproduce'];
+
+/** Turning a reporter away: these need a second person, so one bad call cannot bury a report. */
+export function isRejection(to: ReportState, closeReason: CloseReason | undefined): boolean {
+  return to === 'invalid' || (to === 'closed' && closeReason !== undefined && rejectingReasons.includes(closeReason));
+}
+
+export interface RejectionProposal {
+  to: ReportState;
+  closeReason: CloseReason | null;
+  by: string;
+  byLabel: string;
+  at: string;
+}
+
 const optionalText = (max: number) => z.string().trim().max(max, `Use at most ${max.toLocaleString('en-GB')} characters.`).default('');
 
 export const reportInput = z.object({
@@ -176,6 +191,7 @@ export async function inbox(q: Queryable, organisationId: string): Promise<Repor
 }
 
 export interface ReportDetail extends ReportSummary {
+  proposedRejection: RejectionProposal | null;
   description: string;
   steps: string;
   impact: string;
@@ -200,7 +216,7 @@ export interface ReportEvent {
   details: Record<string, unknown>;
 }
 
-const detailColumns = `${summaryColumns}, r.description, r.steps, r.impact, r.reporter_email AS "reporterEmail", r.reporter_name AS "reporterName", r.ai_use AS "aiUse"`;
+const detailColumns = `${summaryColumns}, r.proposed_rejection AS "proposedRejection", r.description, r.steps, r.impact, r.reporter_email AS "reporterEmail", r.reporter_name AS "reporterName", r.ai_use AS "aiUse"`;
 
 async function messagesOf(q: Queryable, reportId: string, includeInternal: boolean): Promise<ReportMessage[]> {
   return q.query(
@@ -240,24 +256,48 @@ export const transitionInput = z.object({
     .pipe(z.enum(closeReasons, { error: 'Choose why it is closed.' }).optional()),
 });
 
-/** Moves a report along its workflow; the reporter is told (without details) and the clock reset. */
-export async function transitionReport(db: Database, actor: Actor & { organisationId: string }, id: string, input: unknown, publicUrl: string): Promise<ReportState> {
+/**
+ * Moves a report along its workflow; the reporter is told (without details) and the clock reset.
+ * A rejection is only proposed by the first person and applied when a different one confirms it.
+ */
+export async function transitionReport(
+  db: Database,
+  actor: Actor & { organisationId: string },
+  id: string,
+  input: unknown,
+  publicUrl: string,
+): Promise<{ state: ReportState; pendingSecondPerson: boolean }> {
   const t = parseInput(transitionInput, input, 'The change');
   if (t.to === 'closed' && !t.closeReason) throw invalidInput('Say why the report is closed.', { closeReason: 'Choose why it is closed.' });
   const policy = await getPolicy(db, actor.organisationId);
   return db.transaction(async (tx) => {
-    const r = await one<{ state: ReportState; reference: string; reporter_email: string | null }>(
+    const r = await one<{ state: ReportState; reference: string; reporter_email: string | null; proposed_rejection: RejectionProposal | null }>(
       tx,
-      'SELECT state, reference, reporter_email FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2 FOR UPDATE',
+      'SELECT state, reference, reporter_email, proposed_rejection FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2 FOR UPDATE',
       [id, actor.organisationId],
     );
     if (!r) throw notFound('That report');
     if (!transitions[r.state].includes(t.to)) {
       throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', `A report that is "${stateLabels[r.state]}" cannot become "${stateLabels[t.to]}". Next: ${transitions[r.state].map((s) => stateLabels[s]).join(', ') || 'nothing (it is closed)'}.`);
     }
+    if (isRejection(t.to, t.closeReason)) {
+      const me = actor.userId ?? actor.label;
+      const p = r.proposed_rejection;
+      const same = p && p.to === t.to && (p.closeReason ?? undefined) === t.closeReason;
+      if (!same) {
+        const proposal: RejectionProposal = { to: t.to, closeReason: t.closeReason ?? null, by: me, byLabel: actor.label, at: new Date().toISOString() };
+        await tx.query('UPDATE vulnerability_reports SET proposed_rejection = $2 WHERE id = $1', [id, JSON.stringify(proposal)]);
+        await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [id, 'rejection_proposed', actor.label, JSON.stringify({ to: t.to, closeReason: t.closeReason ?? null })]);
+        await recordAudit(tx, actor, 'report.rejection_proposed', { target: r.reference, details: { to: t.to, closeReason: t.closeReason ?? null } });
+        return { state: r.state, pendingSecondPerson: true };
+      }
+      if (p.by === me) {
+        throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', `You proposed this rejection; a second person (another owner or security responder) must confirm it.`);
+      }
+    }
     await tx.query(
       `UPDATE vulnerability_reports SET state = $2, close_reason = $3, triaged_at = CASE WHEN state = 'received' THEN now() ELSE triaged_at END,
-         next_update_due = now() + make_interval(days => $4) WHERE id = $1`,
+         next_update_due = now() + make_interval(days => $4), proposed_rejection = NULL WHERE id = $1`,
       [id, t.to, t.to === 'closed' ? (t.closeReason ?? null) : null, policy.updateIntervalDays],
     );
     await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [id, `state:${t.to}`, actor.label, JSON.stringify(t.closeReason ? { closeReason: t.closeReason } : {})]);
@@ -268,8 +308,11 @@ export async function transitionReport(db: Database, actor: Actor & { organisati
     if (r.reporter_email) {
       await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `${r.reference}: status update`, text: `There is news on your report ${r.reference}. Read it on your private tracking page (the link from our first message).\n` });
     }
-    await recordAudit(tx, actor, 'report.state_changed', { target: r.reference, details: { from: r.state, to: t.to, closeReason: t.closeReason ?? null } });
-    return t.to;
+    await recordAudit(tx, actor, 'report.state_changed', {
+      target: r.reference,
+      details: { from: r.state, to: t.to, closeReason: t.closeReason ?? null, ...(r.proposed_rejection && isRejection(t.to, t.closeReason) ? { proposedBy: r.proposed_rejection.byLabel } : {}) },
+    });
+    return { state: t.to, pendingSecondPerson: false };
   });
 }
 

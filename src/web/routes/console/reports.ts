@@ -94,6 +94,13 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <p>Reporter: ${report.reporterName ?? 'anonymous'}${report.reporterEmail ? ` <${report.reporterEmail}>` : ' (no e-mail: replies reach them on their status page)'} · AI use declared: ${report.aiUse}</p>
 !${errorSummary(extra.failure?.message, extra.failure?.fields)}
 !${
+  report.proposedRejection
+    ? notice(
+        `${report.proposedRejection.byLabel} proposed to reject this report (${stateLabels[report.proposedRejection.to]}${report.proposedRejection.closeReason ? `, ${report.proposedRejection.closeReason.replace(/_/g, ' ')}` : ''}). Rejections need a second person: another owner or security responder confirms by choosing the same state and reason.`,
+      )
+    : ''
+}
+!${
   moves.length
     ? html`<h2>Change state</h2><form method="post" action="/console/reports/${report.id}/state" novalidate>!${csrfInput(ctx.csrfToken)}
 !${select('to', 'New state', moves.map((s) => ({ value: s, label: stateLabels[s] })), moves[0], extra.failure?.fields)}
