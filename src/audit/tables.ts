@@ -19,15 +19,17 @@ CREATE TABLE audit_events (
 );
 CREATE INDEX audit_events_organisation ON audit_events (organisation_id, id DESC);
 
-CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
+-- One guard for every record that is evidence (audit log, support-period history, report
+-- timelines, CRA submissions): rows may be added, never changed or removed.
+CREATE FUNCTION forbid_change_of_record() RETURNS trigger LANGUAGE plpgsql AS $fn$
 BEGIN
-  RAISE EXCEPTION 'audit_events is append-only: % is not allowed', TG_OP;
+  RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP;
 END
 $fn$;
 CREATE TRIGGER audit_events_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_events
-  FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+  FOR EACH ROW EXECUTE FUNCTION forbid_change_of_record();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
-  FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+  FOR EACH STATEMENT EXECUTE FUNCTION forbid_change_of_record();
 `,
   },
 ];

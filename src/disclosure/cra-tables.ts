@@ -18,7 +18,7 @@ CREATE TABLE cra_submissions (
 );
 CREATE INDEX cra_submissions_report ON cra_submissions (report_id, id);
 CREATE TRIGGER cra_submissions_no_update_or_delete BEFORE UPDATE OR DELETE ON cra_submissions
-  FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+  FOR EACH ROW EXECUTE FUNCTION forbid_change_of_record();
 `,
   },
 ];

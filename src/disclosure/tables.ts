@@ -69,7 +69,7 @@ CREATE TABLE report_events (
 );
 CREATE INDEX report_events_report ON report_events (report_id, id);
 CREATE TRIGGER report_events_no_update_or_delete BEFORE UPDATE OR DELETE ON report_events
-  FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+  FOR EACH ROW EXECUTE FUNCTION forbid_change_of_record();
 `,
   },
 ];

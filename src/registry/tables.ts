@@ -96,15 +96,10 @@ $fn$;
 CREATE TRIGGER support_periods_record AFTER INSERT OR UPDATE ON support_periods
   FOR EACH ROW EXECUTE FUNCTION support_periods_record();
 
-CREATE FUNCTION support_period_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $fn$
-BEGIN
-  RAISE EXCEPTION 'support_period_history is append-only: % is not allowed', TG_OP;
-END
-$fn$;
 CREATE TRIGGER support_period_history_no_change BEFORE UPDATE OR DELETE ON support_period_history
-  FOR EACH ROW EXECUTE FUNCTION support_period_history_append_only();
+  FOR EACH ROW EXECUTE FUNCTION forbid_change_of_record();
 CREATE TRIGGER support_period_history_no_truncate BEFORE TRUNCATE ON support_period_history
-  FOR EACH STATEMENT EXECUTE FUNCTION support_period_history_append_only();
+  FOR EACH STATEMENT EXECUTE FUNCTION forbid_change_of_record();
 
 -- A product whose period is published stays: deleting it would delete the public promise.
 CREATE FUNCTION products_keep_published() RETURNS trigger LANGUAGE plpgsql AS $fn$
