@@ -71,9 +71,9 @@ describe('the public product page', () => {
     assert.match(body, /This device will receive security updates until 31 March 2030\./);
   });
 
-  test('links to the maker\'s security contact, or says there is none here', async () => {
+  test('links to the maker\'s security contact, or else to its report form here', async () => {
     const p = await product({ endDate: '2030-03-31' });
-    assert.match((await pageOf(p.slug)).body, /Lumen Devices has not published a way to report security problems on this site/);
+    assert.match((await pageOf(p.slug)).body, /<a href="\/disclose\/lumen-devices">Report a security problem to Lumen Devices<\/a>/);
     await platform.db.query('UPDATE organisations SET security_contact_url = $1 WHERE id = $2', ['https://lumen.example/security', actor.organisationId]);
     try {
       const body = (await pageOf(p.slug)).body;

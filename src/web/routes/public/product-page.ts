@@ -48,7 +48,10 @@ function reportSection(product: PublicProduct): string {
   contact
     ? html`<p>If you think you have found a security problem with this device, tell ${product.maker.name} here:</p>
 <p><a href="${contact}" rel="external noopener noreferrer">${contact}</a></p>`
-    : html`<p>${product.maker.name} has not published a way to report security problems on this site. Look for a security contact on the maker's own website, or in the box or the instructions that came with the device.</p>`
+    : // Every maker here has a report form, with acknowledgement and status updates, even before it
+      // names a contact of its own: the law's point of contact must never be missing.
+      html`<p>If you think you have found a security problem with this device, tell ${product.maker.name} here. It is free, and needs no account:</p>
+<p><a href="/disclose/${product.maker.slug}">Report a security problem to ${product.maker.name}</a></p>`
 }
 </section>`;
 }
