@@ -14,6 +14,10 @@ const environment = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   PUBLIC_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SECURITY_CONTACT: z
+    .string()
+    .regex(/^(mailto:|https:\/\/|tel:)/, 'must be a mailto:, https:// or tel: address, e.g. mailto:security@example.com')
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587')
@@ -35,6 +39,8 @@ export interface Config {
   /** False when PUBLIC_URL was not set, so the URL follows the port actually bound. */
   publicUrlSet: boolean;
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
+  /** How to report a vulnerability in this installation itself, for its /.well-known/security.txt. */
+  securityContact: string | undefined;
   /** Where e-mail goes out; unset keeps messages in the outbox, visible to owners, unsent. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -56,6 +62,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     publicUrlSet: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
+    securityContact: e.SECURITY_CONTACT,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     trustProxy: e.TRUST_PROXY,

@@ -17,8 +17,9 @@ export interface TestPlatform {
 }
 
 export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
-  const db = await openTestDatabase();
+  // The configuration first: a bad one must fail before a database is opened and left behind.
   const config = readConfig({ PUBLIC_URL: 'http://connectable.test', ...env });
+  const db = await openTestDatabase();
   const app = await buildServer({ db, config, queue: undefined, logger: false });
   return {
     db,

@@ -20,6 +20,8 @@ export const disclosureRows: AccessRows = (ctx) => {
     'POST /disclose/:orgSlug': { prepare: async () => ({ url: `/disclose/${ctx.makerSlugA}`, body: report() }), expect: everyone(200), public: true },
     // The test platform runs on http://, where a valid security.txt cannot be written.
     'GET /disclose/:orgSlug/security.txt': { prepare: async () => ({ url: `/disclose/${ctx.makerSlugA}/security.txt` }), expect: everyone(409), public: true },
+    // The test platform configures no SECURITY_CONTACT.
+    'GET /.well-known/security.txt': { expect: everyone(404), public: true },
     'GET /disclose/:orgSlug/policy': { prepare: async () => ({ url: `/disclose/${ctx.makerSlugA}/policy` }), expect: everyone(200), public: true },
     'GET /disclose/track/:token': { prepare: async () => ({ url: `/disclose/track/${(await fresh()).trackingToken}` }), expect: everyone(200), public: true },
     'POST /disclose/track/:token': { prepare: async () => ({ url: `/disclose/track/${(await fresh()).trackingToken}`, body: { body: 'More detail.' } }), expect: everyone(303), public: true },

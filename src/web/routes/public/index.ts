@@ -6,6 +6,7 @@ import { registerHome } from './home.ts';
 import { registerInvitation } from './invitation.ts';
 import { registerSetup } from './setup.ts';
 import { registerSignIn } from './sign-in.ts';
+import { registerWellKnown } from './well-known.ts';
 import { registerWidget } from './widget.ts';
 import { registerDigitalLink } from './digital-link.ts';
 import { registerDisclosure } from './disclosure.ts';
@@ -22,6 +23,7 @@ export function registerPublicRoutes(app: FastifyInstance, platform: Platform): 
   registerWidget(app, platform);
   registerProductPage(app, platform);
   registerDisclosure(app, platform);
+  registerWellKnown(app, platform);
   registerDigitalLink(app, platform);
   registerLabels(app, platform);
 }
