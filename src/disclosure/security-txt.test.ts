@@ -46,24 +46,26 @@ const SIGNATURE = [
   '-----END PGP SIGNATURE-----',
 ];
 
+/** The body of RFC 9116's examples (§2.6 unsigned; §2.7 signs the same with a Canonical first). */
+const RFC_EXAMPLE = [
+  '# Our security address',
+  'Contact: mailto:security@example.com',
+  '',
+  '# Our OpenPGP key',
+  'Encryption: https://example.com/pgp-key.txt',
+  '',
+  '# Our security policy',
+  'Policy: https://example.com/security-policy.html',
+  '',
+  '# Our security acknowledgments page',
+  'Acknowledgments: https://example.com/hall-of-fame.html',
+  '',
+  'Expires: 2021-12-31T18:37:07z',
+];
+
 describe('the examples of RFC 9116', () => {
   test('the unsigned example (§2.6) has no errors and its fields keep their lines', () => {
-    const text = [
-      '# Our security address',
-      'Contact: mailto:security@example.com',
-      '',
-      '# Our OpenPGP key',
-      'Encryption: https://example.com/pgp-key.txt',
-      '',
-      '# Our security policy',
-      'Policy: https://example.com/security-policy.html',
-      '',
-      '# Our security acknowledgments page',
-      'Acknowledgments: https://example.com/hall-of-fame.html',
-      '',
-      'Expires: 2021-12-31T18:37:07z',
-      '',
-    ].join('\n');
+    const text = [...RFC_EXAMPLE, ''].join('\n');
     const v = validateSecurityTxt(text, { now: rfcNow });
     assert.deepEqual(v.problems, []);
     assert.equal(v.valid, true);
@@ -82,19 +84,7 @@ describe('the examples of RFC 9116', () => {
       '# Canonical URI',
       'Canonical: https://example.com/.well-known/security.txt',
       '',
-      '# Our security address',
-      'Contact: mailto:security@example.com',
-      '',
-      '# Our OpenPGP key',
-      'Encryption: https://example.com/pgp-key.txt',
-      '',
-      '# Our security policy',
-      'Policy: https://example.com/security-policy.html',
-      '',
-      '# Our security acknowledgments page',
-      'Acknowledgments: https://example.com/hall-of-fame.html',
-      '',
-      'Expires: 2021-12-31T18:37:07z',
+      ...RFC_EXAMPLE,
       ...SIGNATURE,
       '',
     ].join('\n');

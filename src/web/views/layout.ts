@@ -10,7 +10,8 @@ export interface PageContext {
   currentPath?: string | undefined;
 }
 
-export function page(ctx: PageContext, title: string, body: string): string {
+/** extraHead: trusted markup built with html`` (stylesheets, alternate links), placed in <head>. */
+export function page(ctx: PageContext, title: string, body: string, extraHead = ''): string {
   const signedIn = ctx.user !== undefined;
   const nav = ctx.nav ?? [];
   return html`<!doctype html>
@@ -19,7 +20,7 @@ export function page(ctx: PageContext, title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Connectable</title>
-<link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="/assets/app.css">!${extraHead}
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>

@@ -104,8 +104,7 @@ function productBody(product: PublicProduct, history: readonly SupportPeriodEven
  * which is what lets a shared cache keep it; sendPage would mark it no-store.
  */
 export function sendPublicPage(reply: FastifyReply, title: string, body: string, head = ''): FastifyReply {
-  // The shared layout has no slot for extra <head> links, so they go in just before it closes.
-  const doc = page({ csrfToken: '' }, title, body).replace('</head>', () => `${head}</head>`);
+  const doc = page({ csrfToken: '' }, title, body, head);
   return reply.header('cache-control', PUBLIC_CACHE).type('text/html; charset=utf-8').send(doc);
 }
 
