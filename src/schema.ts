@@ -1,6 +1,8 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
 import { craMigrations, rejectionMigrations, severityMigrations } from './disclosure/cra-tables.ts';
+import { advisoryMigrations } from './disclosure/advisory-tables.ts';
+import { intakeMigrations } from './disclosure/intake-tables.ts';
 import { disclosureMigrations } from './disclosure/tables.ts';
 import { jobsMigrations } from './jobs/tables.ts';
 import { mailMigrations } from './mail/tables.ts';
@@ -20,4 +22,6 @@ export const schemaMigrations: readonly Migration[] = [
   ...craMigrations,
   ...severityMigrations,
   ...rejectionMigrations,
+  ...intakeMigrations,
+  ...advisoryMigrations,
 ];
