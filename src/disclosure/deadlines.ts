@@ -30,7 +30,7 @@ export async function ringDeadlines(db: Database, publicUrl: string, now = new D
       `SELECT id, organisation_id, reference, state, first_opened_at, received_at,
               CASE WHEN state = 'received' THEN least(triage_due, next_update_due) ELSE next_update_due END AS due,
               CASE WHEN state = 'received' THEN 'assessment' ELSE 'update' END AS kind
-         FROM vulnerability_reports WHERE state <> 'closed' FOR UPDATE`,
+         FROM vulnerability_reports WHERE state <> 'closed' AND waiting_since IS NULL FOR UPDATE`,
     );
     let queued = 0;
     for (const r of open) {
@@ -52,6 +52,48 @@ export async function ringDeadlines(db: Database, publicUrl: string, now = new D
       }
     }
     return queued;
+  });
+}
+
+/**
+ * Reports waiting on a silent reporter: a reminder to the reporter a week before the policy's
+ * waiting time runs out, then the report closes as no_response. Returns how many were closed.
+ */
+export async function closeSilentReports(db: Database, now = new Date()): Promise<number> {
+  return db.transaction(async (tx) => {
+    const waiting = await tx.query<{ id: string; organisation_id: string; reference: string; reporter_email: string | null; waiting_since: Date; waiting_close_days: number }>(
+      `SELECT r.id, r.organisation_id, r.reference, r.reporter_email, r.waiting_since, coalesce(p.waiting_close_days, 30) AS waiting_close_days
+         FROM vulnerability_reports r LEFT JOIN disclosure_policies p ON p.organisation_id = r.organisation_id
+        WHERE r.state <> 'closed' AND r.waiting_since IS NOT NULL FOR UPDATE OF r`,
+    );
+    let closed = 0;
+    for (const r of waiting) {
+      const closesAt = r.waiting_since.getTime() + r.waiting_close_days * 24 * HOUR;
+      if (now.getTime() >= closesAt) {
+        await tx.query(`UPDATE vulnerability_reports SET state = 'closed', close_reason = 'no_response', waiting_since = NULL WHERE id = $1`, [r.id]);
+        await tx.query(`INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, 'state:closed', 'system', '{"closeReason":"no_response"}')`, [r.id]);
+        await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'system', 'Status', 'reporter', $2)`, [
+          r.id,
+          `Closed: we asked for information ${r.waiting_close_days} days ago and had no answer. If you can still help, send a new report and mention ${r.reference}.`,
+        ]);
+        if (r.reporter_email) {
+          await enqueueEmail(tx, { organisationId: r.organisation_id, to: r.reporter_email, subject: `${r.reference}: closed without an answer`, text: `Your report ${r.reference} was closed because the information we asked for did not arrive. Details are on your private tracking page.\n` });
+        }
+        closed++;
+        continue;
+      }
+      const key = `reporter_reminder:${r.waiting_since.toISOString()}`;
+      if (r.reporter_email && closesAt - now.getTime() <= 7 * 24 * HOUR && !(await one(tx, 'SELECT 1 FROM report_events WHERE report_id = $1 AND event = $2', [r.id, key]))) {
+        await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, $2, 'system')`, [r.id, key]);
+        await enqueueEmail(tx, {
+          organisationId: r.organisation_id,
+          to: r.reporter_email,
+          subject: `${r.reference}: we are still waiting for your answer`,
+          text: `We still need the information we asked for on your report ${r.reference}. Without it the report closes on ${new Date(closesAt).toUTCString()}. Answer on your private tracking page.\n`,
+        });
+      }
+    }
+    return closed;
   });
 }
 

@@ -7,6 +7,8 @@ export {
   nextStates,
   openReport,
   postReporterMessage,
+  postReporterMessageByEmail,
+  setWaitingOnReporter,
   postResponderMessage,
   reportInput,
   reporterView,
@@ -22,7 +24,7 @@ export {
   type ReporterView,
   type SubmittedReport,
 } from './reports.ts';
-export { promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
+export { closeSilentReports, promiseRecord, ringDeadlines, type PromiseRecord } from './deadlines.ts';
 export * from './security-txt.ts';
 export { craMigrations, rejectionMigrations, severityMigrations } from './cra-tables.ts';
 export { ratingOf, scoreVector, setSeverity, severities, severityInput, type ScoredVector, type Severity } from './severity.ts';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/index.ts';
 import { one, type Queryable } from '../store/index.ts';
 import { parseInput } from '../validation.ts';
+import { dayBases, type DayBasis } from './business-days.ts';
 
 // The promises a maker makes to reporters (PSTI Schedule 1 §2, ETSI EN 303 645 5.2-1): when they
 // will hear back, how often they will get news, and how soon fixes come. Every promise becomes a
@@ -15,6 +16,12 @@ export interface DisclosurePolicy {
   triageDays: number;
   updateIntervalDays: number;
   fixDays: { critical: number; high: number; medium: number; low: number };
+  /** Calendar days, or business days with a UK region's bank holidays. */
+  dayBasis: DayBasis;
+  /** How long a report waits on a silent reporter before it closes as no_response. */
+  waitingCloseDays: number;
+  /** The address inbound e-mail reports are accepted for, when the maker uses one here. */
+  inboundAddress: string | null;
   publishedAt: Date | null;
 }
 
@@ -26,6 +33,9 @@ export const defaultPolicy: DisclosurePolicy = {
   triageDays: 7,
   updateIntervalDays: 14,
   fixDays: { critical: 30, high: 60, medium: 90, low: 180 },
+  dayBasis: 'calendar',
+  waitingCloseDays: 30,
+  inboundAddress: null,
   publishedAt: null,
 };
 
@@ -44,10 +54,21 @@ export const policyInput = z.object({
   fixDaysHigh: days(365),
   fixDaysMedium: days(365),
   fixDaysLow: days(730),
+  dayBasis: z.enum(dayBases, { error: 'Choose calendar days or a UK bank-holiday calendar.' }).default('calendar'),
+  waitingCloseDays: days(365).default(30),
+  inboundAddress: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.email({ error: 'Enter the security address, e.g. security@example.com, or leave it empty.' }).optional()),
 });
 
 const columns = `scope, safe_harbour AS "safeHarbour", languages, acknowledge_hours AS "acknowledgeHours", triage_days AS "triageDays",
-  update_interval_days AS "updateIntervalDays", fix_days_critical, fix_days_high, fix_days_medium, fix_days_low, published_at AS "publishedAt"`;
+  update_interval_days AS "updateIntervalDays", fix_days_critical, fix_days_high, fix_days_medium, fix_days_low, day_basis AS "dayBasis",
+  waiting_close_days AS "waitingCloseDays", inbound_address AS "inboundAddress", published_at AS "publishedAt"`;
 
 type Row = Omit<DisclosurePolicy, 'fixDays'> & { fix_days_critical: number; fix_days_high: number; fix_days_medium: number; fix_days_low: number };
 
@@ -63,13 +84,14 @@ export async function savePolicy(q: Queryable, actor: Actor & { organisationId: 
   const p = parseInput(policyInput, input, 'The disclosure policy');
   await q.query(
     `INSERT INTO disclosure_policies (organisation_id, scope, safe_harbour, languages, acknowledge_hours, triage_days, update_interval_days,
-       fix_days_critical, fix_days_high, fix_days_medium, fix_days_low, published_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+       fix_days_critical, fix_days_high, fix_days_medium, fix_days_low, day_basis, waiting_close_days, inbound_address, published_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
      ON CONFLICT (organisation_id) DO UPDATE SET scope = EXCLUDED.scope, safe_harbour = EXCLUDED.safe_harbour, languages = EXCLUDED.languages,
        acknowledge_hours = EXCLUDED.acknowledge_hours, triage_days = EXCLUDED.triage_days, update_interval_days = EXCLUDED.update_interval_days,
        fix_days_critical = EXCLUDED.fix_days_critical, fix_days_high = EXCLUDED.fix_days_high, fix_days_medium = EXCLUDED.fix_days_medium,
-       fix_days_low = EXCLUDED.fix_days_low, published_at = coalesce(disclosure_policies.published_at, now()), updated_at = now()`,
-    [actor.organisationId, p.scope, p.safeHarbour, p.languages, p.acknowledgeHours, p.triageDays, p.updateIntervalDays, p.fixDaysCritical, p.fixDaysHigh, p.fixDaysMedium, p.fixDaysLow],
+       fix_days_low = EXCLUDED.fix_days_low, day_basis = EXCLUDED.day_basis, waiting_close_days = EXCLUDED.waiting_close_days,
+       inbound_address = EXCLUDED.inbound_address, published_at = coalesce(disclosure_policies.published_at, now()), updated_at = now()`,
+    [actor.organisationId, p.scope, p.safeHarbour, p.languages, p.acknowledgeHours, p.triageDays, p.updateIntervalDays, p.fixDaysCritical, p.fixDaysHigh, p.fixDaysMedium, p.fixDaysLow, p.dayBasis, p.waitingCloseDays, p.inboundAddress ?? null],
   );
   await recordAudit(q, actor, 'disclosure_policy.published', { details: { acknowledgeHours: p.acknowledgeHours, triageDays: p.triageDays, updateIntervalDays: p.updateIntervalDays } });
   return getPolicy(q, actor.organisationId);

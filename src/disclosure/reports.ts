@@ -6,6 +6,8 @@ import { ConnectableError, invalidInput, notFound } from '../errors.ts';
 import { enqueueEmail } from '../mail/index.ts';
 import { one, type Database, type Queryable } from '../store/index.ts';
 import { parseInput } from '../validation.ts';
+import { storeAttachments, type CheckedFile } from './attachments.ts';
+import { addDays } from './business-days.ts';
 import { getPolicy } from './policy.ts';
 
 export const reportStates = ['received', 'valid', 'invalid', 'accepted', 'deferred', 'closed'] as const;
@@ -78,8 +80,13 @@ export const reportInput = z.object({
   aiUse: z.enum(['none', 'assisted', 'generated'], { error: 'Say whether AI tools were used to find or write this report.' }),
 });
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
+/** The browser encrypted description, steps and impact to the maker's key as one message. */
+function isEncryptedBody(input: unknown): boolean {
+  if (typeof input !== 'object' || input === null) return false;
+  const v = (input as Record<string, unknown>)['encrypted'];
+  return v === true || v === 'true' || v === 'on';
+}
+
 
 function newReference(): string {
   const alphabet = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
@@ -104,8 +111,30 @@ export interface SubmittedReport {
  * Takes a report from anyone: no account, e-mail optional. It is acknowledged in the same
  * transaction that stores it, so a reference shown to the reporter always names a stored report.
  */
-export async function submitReport(db: Database, organisation: { id: string; name: string }, input: unknown, publicUrl: string): Promise<SubmittedReport> {
-  const r = parseInput(reportInput, input, 'The report');
+export type ReportChannel = 'web' | 'api' | 'email';
+
+export interface SubmitOptions {
+  channel?: ReportChannel;
+  /** Files already checked by checkUpload; stored in the same transaction as the report. */
+  attachments?: CheckedFile[];
+}
+
+// A report sent by e-mail cannot answer the form's questions; it is stored as undeclared.
+const emailReportInput = reportInput.extend({ aiUse: z.enum(['none', 'assisted', 'generated', 'undeclared']).default('undeclared') });
+
+export async function submitReport(
+  db: Database,
+  organisation: { id: string; name: string },
+  input: unknown,
+  publicUrl: string,
+  options: SubmitOptions = {},
+): Promise<SubmittedReport> {
+  const channel = options.channel ?? 'web';
+  const r = parseInput(channel === 'email' ? emailReportInput : reportInput, input, 'The report');
+  const encrypted = isEncryptedBody(input);
+  if (encrypted && !/^-----BEGIN PGP MESSAGE-----\r?\n[\s\S]+-----END PGP MESSAGE-----\s*$/.test(r.description)) {
+    throw invalidInput('The encrypted report is not an OpenPGP message. Turn encryption off and send it again, or reload the page.', { description: 'Expected an armored OpenPGP message.' });
+  }
   if (!r.productId && !r.productText) throw invalidInput('Say which product is affected.', { productText: 'Choose a product, or name it here.' });
   const policy = await getPolicy(db, organisation.id);
   return db.transaction(async (tx) => {
@@ -113,21 +142,22 @@ export async function submitReport(db: Database, organisation: { id: string; nam
       throw invalidInput('That product is not one of this maker’s.', { productId: 'Choose a product from the list.' });
     }
     const trackingToken = randomToken();
-    const now = Date.now();
-    const triageDue = new Date(now + policy.triageDays * DAY);
-    const nextUpdate = new Date(now + policy.updateIntervalDays * DAY);
+    const now = new Date();
+    const triageDue = addDays(now, policy.triageDays, policy.dayBasis);
+    const nextUpdate = addDays(now, policy.updateIntervalDays, policy.dayBasis);
     let reference = newReference();
     for (let i = 0; i < 5 && (await one(tx, 'SELECT 1 FROM vulnerability_reports WHERE reference = $1', [reference])); i++) reference = newReference();
     const row = await one<{ id: string; acknowledged_at: Date }>(
       tx,
       `INSERT INTO vulnerability_reports (organisation_id, reference, tracking_hash, product_id, product_text, version, title, description, steps, impact,
-         reporter_email, reporter_name, ai_use, triage_due, next_update_due)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id, acknowledged_at`,
+         reporter_email, reporter_name, ai_use, triage_due, next_update_due, channel, encrypted)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id, acknowledged_at`,
       [organisation.id, reference, hashToken(trackingToken), r.productId ?? null, r.productText, r.version, r.title, r.description, r.steps, r.impact,
-        r.reporterEmail ?? null, r.reporterName || null, r.aiUse, triageDue, nextUpdate],
+        r.reporterEmail ?? null, r.reporterName || null, r.aiUse, triageDue, nextUpdate, channel, encrypted],
     );
     if (!row) throw new Error('INSERT … RETURNING gave no row');
-    await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'received', 'reporter'), ($1, 'acknowledged', 'system')`, [row.id]);
+    await tx.query(`INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, 'received', 'reporter', $2), ($1, 'acknowledged', 'system', '{}')`, [row.id, JSON.stringify({ channel })]);
+    if (options.attachments?.length) await storeAttachments(tx, row.id, 'reporter', options.attachments);
     const link = `${publicUrl}/disclose/track/${trackingToken}`;
     await tx.query(
       `INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'system', $2, 'reporter', $3)`,
@@ -297,8 +327,8 @@ export async function transitionReport(
     }
     await tx.query(
       `UPDATE vulnerability_reports SET state = $2, close_reason = $3, triaged_at = CASE WHEN state = 'received' THEN now() ELSE triaged_at END,
-         next_update_due = now() + make_interval(days => $4), proposed_rejection = NULL WHERE id = $1`,
-      [id, t.to, t.to === 'closed' ? (t.closeReason ?? null) : null, policy.updateIntervalDays],
+         next_update_due = $4, proposed_rejection = NULL, waiting_since = CASE WHEN $2 = 'closed' THEN NULL ELSE waiting_since END WHERE id = $1`,
+      [id, t.to, t.to === 'closed' ? (t.closeReason ?? null) : null, addDays(new Date(), policy.updateIntervalDays, policy.dayBasis)],
     );
     await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [id, `state:${t.to}`, actor.label, JSON.stringify(t.closeReason ? { closeReason: t.closeReason } : {})]);
     await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'system', 'Status', 'reporter', $2)`, [
@@ -333,7 +363,7 @@ export async function postResponderMessage(db: Database, actor: Actor & { organi
     if (!r) throw notFound('That report');
     await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'responder', $2, $3, $4)`, [id, actor.label, m.visibility, m.body]);
     if (m.visibility === 'reporter') {
-      await tx.query('UPDATE vulnerability_reports SET next_update_due = now() + make_interval(days => $2) WHERE id = $1', [id, policy.updateIntervalDays]);
+      await tx.query('UPDATE vulnerability_reports SET next_update_due = $2 WHERE id = $1', [id, addDays(new Date(), policy.updateIntervalDays, policy.dayBasis)]);
       await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'update_sent', $2)`, [id, actor.label]);
       if (r.reporter_email) {
         await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `${r.reference}: a reply to your report`, text: `You have a reply on your report ${r.reference}. Read it on your private tracking page.\n` });
@@ -393,15 +423,109 @@ export async function reporterView(q: Queryable, token: string): Promise<Reporte
   };
 }
 
-export async function postReporterMessage(db: Database, token: string, input: unknown, publicUrl: string): Promise<void> {
-  const m = parseInput(messageInput.pick({ body: true }), input, 'The message');
+export async function postReporterMessage(db: Database, token: string, input: unknown, publicUrl: string, attachments: CheckedFile[] = []): Promise<void> {
   const found = await byTracking(db, token);
   if (!found) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
+  await addReporterMessage(db, found, input, attachments, publicUrl);
+}
+
+/**
+ * A reply by e-mail joins its report only when it names the reference and comes from the address
+ * the report was sent from; anything else is not a reply (the caller may take it as a new report).
+ */
+export async function postReporterMessageByEmail(
+  db: Database,
+  organisationId: string,
+  reference: string,
+  from: string,
+  input: unknown,
+  attachments: CheckedFile[],
+  publicUrl: string,
+): Promise<boolean> {
+  const found = await one<{ id: string; organisation_id: string }>(
+    db,
+    `SELECT id, organisation_id FROM vulnerability_reports WHERE organisation_id = $1 AND reference = $2 AND reporter_email = $3 AND state <> 'closed'`,
+    [organisationId, reference.toUpperCase(), from.toLowerCase()],
+  );
+  if (!found) return false;
+  await addReporterMessage(db, found, input, attachments, publicUrl);
+  return true;
+}
+
+const reporterMessageInput = z.object({ body: z.string().trim().max(20_000, 'Use at most 20,000 characters.').default('') });
+
+async function addReporterMessage(db: Database, found: { id: string; organisation_id: string }, input: unknown, attachments: CheckedFile[], publicUrl: string): Promise<void> {
+  const m = parseInput(reporterMessageInput, input, 'The message');
+  if (!m.body && attachments.length === 0) throw invalidInput('Write a message or add a file.', { body: 'Write a message.' });
+  const body = m.body || `Added ${attachments.length === 1 ? 'a file' : `${attachments.length} files`}: ${attachments.map((a) => a.fileName).join(', ')}.`;
   await db.transaction(async (tx) => {
-    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'reporter', 'Reporter', 'reporter', $2)`, [found.id, m.body]);
+    const r = await one<{ state: ReportState; waiting_since: Date | null }>(tx, 'SELECT state, waiting_since FROM vulnerability_reports WHERE id = $1 FOR UPDATE', [found.id]);
+    if (!r) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
+    if (r.state === 'closed') throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', 'This report is closed, so it takes no more messages. If you found something new, send a new report.');
+    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'reporter', 'Reporter', 'reporter', $2)`, [found.id, body]);
     await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'reporter_replied', 'reporter')`, [found.id]);
+    if (attachments.length) await storeAttachments(tx, found.id, 'reporter', attachments);
+    if (r.waiting_since) await resumeClocks(tx, found.id, 'reporter');
     for (const to of await responderAddresses(tx, found.organisation_id)) {
       await enqueueEmail(tx, { organisationId: found.organisation_id, to, subject: 'A reporter replied', text: `A reporter added a message: ${publicUrl}/console/reports/${found.id}\n` });
     }
+  });
+}
+
+/** The clocks stood still while we waited on the reporter: every due time moves on by the wait. */
+async function resumeClocks(tx: Queryable, reportId: string, actor: string): Promise<void> {
+  const row = await one<{ waited: string }>(
+    tx,
+    `WITH old AS (SELECT id, now() - waiting_since AS waited FROM vulnerability_reports WHERE id = $1 AND waiting_since IS NOT NULL)
+     UPDATE vulnerability_reports r SET triage_due = r.triage_due + old.waited,
+            next_update_due = greatest(r.next_update_due + old.waited, now() + interval '1 day'),
+            fix_due = r.fix_due + old.waited, waiting_since = NULL
+       FROM old WHERE r.id = old.id RETURNING old.waited::text AS waited`,
+    [reportId],
+  );
+  if (row) await tx.query(`INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, 'waiting_ended', $2, $3)`, [reportId, actor, JSON.stringify({ waited: row.waited })]);
+}
+
+export const waitingInput = z.object({
+  waiting: z.preprocess((v) => v === true || v === 'true' || v === 'on' || v === '1', z.boolean()),
+  body: z.string().trim().max(20_000, 'Use at most 20,000 characters.').default(''),
+});
+
+/**
+ * "Waiting on reporter" stops the clocks while the maker cannot go on without an answer. It starts
+ * with a message telling the reporter what is needed, and ends when they reply or a responder ends
+ * it; after the policy's waiting time the deadline job closes the report as no_response.
+ */
+export async function setWaitingOnReporter(db: Database, actor: Actor & { organisationId: string }, id: string, input: unknown): Promise<void> {
+  const w = parseInput(waitingInput, input, 'The change');
+  if (w.waiting && !w.body) throw invalidInput('Tell the reporter what you need from them.', { body: 'Say what information you are waiting for.' });
+  const policy = await getPolicy(db, actor.organisationId);
+  await db.transaction(async (tx) => {
+    const r = await one<{ reference: string; state: ReportState; waiting_since: Date | null; reporter_email: string | null }>(
+      tx,
+      'SELECT reference, state, waiting_since, reporter_email FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2 FOR UPDATE',
+      [id, actor.organisationId],
+    );
+    if (!r) throw notFound('That report');
+    if (r.state === 'closed') throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', 'The report is closed; there is nothing to wait for.');
+    if (!w.waiting) {
+      if (!r.waiting_since) throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', 'The report is not waiting on the reporter.');
+      await resumeClocks(tx, id, actor.label);
+      await recordAudit(tx, actor, 'report.waiting_ended', { target: r.reference });
+      return;
+    }
+    if (r.waiting_since) throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', 'The report is already waiting on the reporter.');
+    await tx.query('UPDATE vulnerability_reports SET waiting_since = now() WHERE id = $1', [id]);
+    await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'responder', $2, 'reporter', $3)`, [id, actor.label, w.body]);
+    await tx.query(`INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, 'waiting_started', $2, $3)`, [id, actor.label, JSON.stringify({ closesAfterDays: policy.waitingCloseDays })]);
+    if (r.reporter_email) {
+      await enqueueEmail(tx, {
+        organisationId: actor.organisationId,
+        to: r.reporter_email,
+        subject: `${r.reference}: we need information from you`,
+        text: `We need more information to go on with your report ${r.reference}. Read the question on your private tracking page. Without an answer within ${policy.waitingCloseDays} days the report will be closed.\n`,
+      });
+    }
+    await recordAudit(tx, actor, 'report.waiting_started', { target: r.reference });
   });
 }

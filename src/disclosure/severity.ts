@@ -4,6 +4,7 @@ import { recordAudit, type Actor } from '../audit/index.ts';
 import { invalidInput, notFound } from '../errors.ts';
 import { one, type Database } from '../store/index.ts';
 import { parseInput } from '../validation.ts';
+import { addDays } from './business-days.ts';
 import { getPolicy } from './policy.ts';
 
 // The calculator ships a bundle whose named exports Node cannot see, so it is read through its
@@ -72,12 +73,13 @@ export async function setSeverity(db: Database, actor: Actor & { organisationId:
   const policy = await getPolicy(db, actor.organisationId);
   const days = scored.severity === 'none' ? null : policy.fixDays[scored.severity];
   await db.transaction(async (tx) => {
+    const found = await one<{ received_at: Date }>(tx, 'SELECT received_at FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2 FOR UPDATE', [id, actor.organisationId]);
+    if (!found) throw notFound('That report');
     const r = await one<{ reference: string }>(
       tx,
-      `UPDATE vulnerability_reports SET cvss_vector = $3, cvss_score = $4, severity = $5, cwe = $6,
-              fix_due = CASE WHEN $7::int IS NULL THEN NULL ELSE received_at + make_interval(days => $7::int) END
+      `UPDATE vulnerability_reports SET cvss_vector = $3, cvss_score = $4, severity = $5, cwe = $6, fix_due = $7
         WHERE id = $1 AND organisation_id = $2 RETURNING reference`,
-      [id, actor.organisationId, scored.vector, scored.score, scored.severity, s.cwe ?? null, days],
+      [id, actor.organisationId, scored.vector, scored.score, scored.severity, s.cwe ?? null, days === null ? null : addDays(found.received_at, days, policy.dayBasis)],
     );
     if (!r) throw notFound('That report');
     await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [

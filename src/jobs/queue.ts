@@ -1,6 +1,6 @@
 import { PgBoss, fromPglite } from 'pg-boss';
 import type { Logger } from 'pino';
-import { ringDeadlines } from '../disclosure/index.ts';
+import { closeSilentReports, ringDeadlines } from '../disclosure/index.ts';
 import { sendPendingEmails } from '../mail/index.ts';
 import { watchCatalogues } from '../registry/index.ts';
 import type { PlatformDatabase } from '../store/index.ts';
@@ -63,6 +63,8 @@ export async function startQueue(db: PlatformDatabase, options: QueueOptions): P
     await boss.work(queues.disclosureDeadlines, { pollingIntervalSeconds: options.pollingIntervalSeconds ?? 2 }, async () => {
       const alerts = await ringDeadlines(db, options.publicUrl?.() ?? 'http://localhost:8080');
       if (alerts) options.logger?.info({ alerts }, 'report deadline alerts queued');
+      const closed = await closeSilentReports(db);
+      if (closed) options.logger?.info({ closed }, 'reports closed after waiting on the reporter');
       await sendMail();
     });
     // Off the top of the hour, to spread installations' load.
