@@ -53,6 +53,13 @@ CREATE TABLE organisation_openpgp_keys (
   created_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- A solved proof-of-work challenge is spent once: its signature is kept until it would have
+-- expired anyway (housekeeping removes it then).
+CREATE TABLE proof_of_work_spent (
+  signature text PRIMARY KEY,
+  expires_at timestamptz NOT NULL
+);
+
 -- Affected products and version ranges, linked to the registry.
 CREATE TABLE report_affected_products (
   report_id uuid NOT NULL REFERENCES vulnerability_reports (id),

@@ -15,6 +15,7 @@ export async function runHousekeeping(db: Database, jobId: string): Promise<Reco
       setupLinks: await count('DELETE FROM setup_tokens WHERE used_at IS NULL AND expires_at < now() RETURNING 1'),
       invitations: await count(`DELETE FROM invitations WHERE accepted_at IS NULL AND expires_at < now() - interval '30 days' RETURNING 1`),
       signInFailures: await count(`DELETE FROM sign_in_failures WHERE at < now() - interval '1 day' RETURNING 1`),
+      spentProofsOfWork: await count('DELETE FROM proof_of_work_spent WHERE expires_at < now() RETURNING 1'),
     };
     await tx.query('INSERT INTO housekeeping_runs (job_id, removed) VALUES ($1, $2)', [jobId, JSON.stringify(removed)]);
     return removed;
