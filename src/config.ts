@@ -18,11 +18,21 @@ const environment = z.object({
     .string()
     .regex(/^(mailto:|https:\/\/|tel:)/, 'must be a mailto:, https:// or tel: address, e.g. mailto:security@example.com')
     .optional(),
+  CSAF_PROVIDER: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "must be a maker's slug, as in its public address /disclose/<slug>, e.g. acme-devices")
+    .optional(),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://, e.g. smtp://user:pass@mail.example.com:587')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Connectable <no-reply@localhost>'),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  REPORT_PROOF_OF_WORK_BITS: z.coerce
+    .number()
+    .int()
+    .refine((n) => n % 4 === 0 && n >= 0 && n <= 24, 'must be 0, 4, 8, 12, 16, 20 or 24 (leading zero bits of SHA-256 a report must pay for)')
+    .default(16),
   TRUST_PROXY: z
     .enum(['true', 'false', '1', '0'])
     .default('false')
@@ -41,9 +51,18 @@ export interface Config {
   logLevel: z.infer<typeof environment>['LOG_LEVEL'];
   /** How to report a vulnerability in this installation itself, for its /.well-known/security.txt. */
   securityContact: string | undefined;
+  /**
+   * The maker (by slug) whose CSAF advisories this installation announces at
+   * /.well-known/csaf/provider-metadata.json; one per host, as CSAF's discovery allows.
+   */
+  csafProvider: string | undefined;
   /** Where e-mail goes out; unset keeps messages in the outbox, visible to owners, unsent. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Port of the SMTP listener that turns mail to makers' security addresses into reports; unset: off. */
+  inboundSmtpPort: number | undefined;
+  /** Leading zero bits of the proof of work each report must carry; 0 turns it off. */
+  proofOfWorkBits: number;
   trustProxy: boolean;
 }
 
@@ -63,8 +82,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrlSet: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
     securityContact: e.SECURITY_CONTACT,
+    csafProvider: e.CSAF_PROVIDER,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    inboundSmtpPort: e.INBOUND_SMTP_PORT,
+    proofOfWorkBits: e.REPORT_PROOF_OF_WORK_BITS,
     trustProxy: e.TRUST_PROXY,
   };
 }

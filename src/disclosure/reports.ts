@@ -228,6 +228,11 @@ export interface ReportDetail extends ReportSummary {
   reporterEmail: string | null;
   reporterName: string | null;
   aiUse: string;
+  productId: string | null;
+  cve: string | null;
+  encrypted: boolean;
+  channel: ReportChannel;
+  waitingSince: Date | null;
 }
 
 export interface ReportMessage {
@@ -246,7 +251,8 @@ export interface ReportEvent {
   details: Record<string, unknown>;
 }
 
-const detailColumns = `${summaryColumns}, r.proposed_rejection AS "proposedRejection", r.description, r.steps, r.impact, r.reporter_email AS "reporterEmail", r.reporter_name AS "reporterName", r.ai_use AS "aiUse"`;
+const detailColumns = `${summaryColumns}, r.proposed_rejection AS "proposedRejection", r.description, r.steps, r.impact, r.reporter_email AS "reporterEmail", r.reporter_name AS "reporterName", r.ai_use AS "aiUse",
+  r.product_id AS "productId", r.cve, r.encrypted, r.channel, r.waiting_since AS "waitingSince"`;
 
 async function messagesOf(q: Queryable, reportId: string, includeInternal: boolean): Promise<ReportMessage[]> {
   return q.query(
@@ -373,6 +379,8 @@ export async function postResponderMessage(db: Database, actor: Actor & { organi
 }
 
 export interface ReporterView {
+  /** Internal id, for the page to list the report's files; never shown. */
+  id: string;
   reference: string;
   organisation: string;
   title: string;
@@ -383,9 +391,16 @@ export interface ReporterView {
   acknowledgedAt: Date;
   triageDue: Date;
   nextUpdateDue: Date;
+  fixDue: Date | null;
+  waitingSince: Date | null;
+  waitingClosesAt: Date | null;
+  advisories: { trackingId: string; publishedAt: Date; url: string }[];
   messages: ReportMessage[];
   events: ReportEvent[];
 }
+
+// Bookkeeping the reporter has no use for (alerts to responders, proposals under discussion).
+const hiddenFromReporter = /^(alert:|reminder:|escalation:|reporter_reminder:|rejection_proposed|severity_set|affected_|cra)/;
 
 async function byTracking(q: Queryable, token: string): Promise<{ id: string; organisation_id: string } | undefined> {
   if (token.length > 100) return undefined;
@@ -405,8 +420,27 @@ export async function reporterView(q: Queryable, token: string): Promise<Reporte
     [found.id],
   );
   if (!r) throw new ConnectableError('CONNECTABLE_ERR_NOT_FOUND', UNKNOWN_LINK);
-  const events = (await eventsOf(q, found.id)).map((e) => ({ ...e, actor: e.actor === 'reporter' || e.actor === 'system' ? e.actor : 'responder' }));
+  const events = (await eventsOf(q, found.id))
+    .filter((e) => !hiddenFromReporter.test(e.event))
+    .map((e) => ({ event: e.event, actor: e.actor === 'reporter' || e.actor === 'system' ? e.actor : 'responder', at: e.at, details: {} }));
+  const extra = await one<{ waiting_since: Date | null; waiting_close_days: number | null; slug: string }>(
+    q,
+    `SELECT r.waiting_since, p.waiting_close_days, o.slug FROM vulnerability_reports r JOIN organisations o ON o.id = r.organisation_id
+       LEFT JOIN disclosure_policies p ON p.organisation_id = r.organisation_id WHERE r.id = $1`,
+    [found.id],
+  );
+  const advisories = await q.query<{ tracking_id: string; published_at: Date }>(
+    `SELECT a.tracking_id, min(v.published_at) AS published_at FROM advisory_reports ar JOIN advisories a ON a.id = ar.advisory_id
+       JOIN advisory_revisions v ON v.advisory_id = a.id WHERE ar.report_id = $1 GROUP BY a.tracking_id ORDER BY 2`,
+    [found.id],
+  );
+  const waitingSince = extra?.waiting_since ?? null;
   return {
+    id: found.id,
+    fixDue: r.fixDue,
+    waitingSince,
+    waitingClosesAt: waitingSince ? new Date(waitingSince.getTime() + (extra?.waiting_close_days ?? 30) * 86_400_000) : null,
+    advisories: advisories.map((a) => ({ trackingId: a.tracking_id, publishedAt: a.published_at, url: `/disclose/${extra?.slug ?? ''}/advisories/${encodeURIComponent(a.tracking_id)}` })),
     reference: r.reference,
     organisation: r.organisation,
     title: r.title,

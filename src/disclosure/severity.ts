@@ -5,6 +5,7 @@ import { invalidInput, notFound } from '../errors.ts';
 import { one, type Database } from '../store/index.ts';
 import { parseInput } from '../validation.ts';
 import { addDays } from './business-days.ts';
+import { cweName } from './csaf.ts';
 import { getPolicy } from './policy.ts';
 
 // The calculator ships a bundle whose named exports Node cannot see, so it is read through its
@@ -58,7 +59,15 @@ export const severityInput = z.object({
     .trim()
     .toUpperCase()
     .transform((v) => (v === '' ? undefined : v.startsWith('CWE-') ? v : `CWE-${v}`))
-    .pipe(z.string().regex(/^CWE-\d{1,5}$/, 'Give a CWE id such as CWE-798.').optional()),
+    .pipe(z.string().regex(/^CWE-\d{1,5}$/, 'Give a CWE id such as CWE-798.').optional())
+    .refine((v) => v === undefined || cweName(v) !== null, 'That CWE id is not in the CWE list; look it up at cwe.mitre.org (e.g. CWE-798, hard-coded credentials).'),
+  cve: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.string().regex(/^CVE-\d{4}-\d{4,}$/, 'Give a CVE id such as CVE-2026-12345, or leave it empty.').optional()),
 });
 
 
@@ -77,9 +86,9 @@ export async function setSeverity(db: Database, actor: Actor & { organisationId:
     if (!found) throw notFound('That report');
     const r = await one<{ reference: string }>(
       tx,
-      `UPDATE vulnerability_reports SET cvss_vector = $3, cvss_score = $4, severity = $5, cwe = $6, fix_due = $7
+      `UPDATE vulnerability_reports SET cvss_vector = $3, cvss_score = $4, severity = $5, cwe = $6, fix_due = $7, cve = $8
         WHERE id = $1 AND organisation_id = $2 RETURNING reference`,
-      [id, actor.organisationId, scored.vector, scored.score, scored.severity, s.cwe ?? null, days === null ? null : addDays(found.received_at, days, policy.dayBasis)],
+      [id, actor.organisationId, scored.vector, scored.score, scored.severity, s.cwe ?? null, days === null ? null : addDays(found.received_at, days, policy.dayBasis), s.cve ?? null],
     );
     if (!r) throw notFound('That report');
     await tx.query('INSERT INTO report_events (report_id, event, actor, details) VALUES ($1, $2, $3, $4)', [

@@ -11,6 +11,8 @@ export interface Platform {
   db: Database;
   config: Config;
   csrfKey: string;
+  /** Signs proof-of-work challenges for report intake. */
+  proofOfWorkKey: string;
   queue: JobQueue | undefined;
 }
 

@@ -37,7 +37,7 @@ describe('the OpenAPI document', () => {
     bare.addHook('onRoute', (r) => {
       for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
     });
-    await registerApiRoutes(bare, { db: platform.db, config: readConfig({}), csrfKey: '', queue: undefined });
+    await registerApiRoutes(bare, { db: platform.db, config: readConfig({}), csrfKey: '', proofOfWorkKey: '', queue: undefined });
     await bare.ready();
     assert.ok(routes.length >= 4);
     assert.deepEqual(undocumented(routes), []);

@@ -8,6 +8,7 @@ const consoleSections: readonly { href: string; label: string; permission: Permi
   { href: '/console', label: 'Overview', permission: 'organisation.read' },
   { href: '/console/products', label: 'Products', permission: 'products.read' },
   { href: '/console/reports', label: 'Reports', permission: 'reports.read' },
+  { href: '/console/advisories', label: 'Advisories', permission: 'reports.read' },
   { href: '/console/disclosure', label: 'Disclosure policy', permission: 'disclosure.manage' },
   { href: '/console/catalogue', label: 'Catalogue check', permission: 'products.read' },
   { href: '/console/watchlists', label: 'Saved catalogues', permission: 'products.read' },

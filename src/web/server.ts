@@ -17,7 +17,7 @@ import { registerPublicApi } from './routes/api/public-v1.ts';
 import { registerConsoleRoutes } from './routes/console/index.ts';
 import { registerPublicRoutes } from './routes/public/index.ts';
 
-export interface ServerOptions extends Omit<Platform, 'csrfKey'> {
+export interface ServerOptions extends Omit<Platform, 'csrfKey' | 'proofOfWorkKey'> {
   logger?: FastifyBaseLogger | false;
 }
 
@@ -54,7 +54,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: 1024 * 1024,
     requestIdHeader: false,
   });
-  const platform: Platform = { db, config, queue: options.queue, csrfKey: await instanceSecret(db, 'csrf') };
+  const platform: Platform = { db, config, queue: options.queue, csrfKey: await instanceSecret(db, 'csrf'), proofOfWorkKey: await instanceSecret(db, 'proof-of-work') };
   const routes: RouteEntry[] = [];
   app.decorate('connectableRoutes', routes);
   app.addHook('onRoute', (r) => {

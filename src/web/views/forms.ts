@@ -10,6 +10,8 @@ export interface FieldSpec {
   autocomplete?: string;
   required?: boolean;
   inputmode?: string;
+  /** The id of a <datalist> of suggestions. */
+  list?: string;
 }
 
 /** A labelled input with its error beside it, tied together for screen readers. */
@@ -23,7 +25,7 @@ export function field(spec: FieldSpec, errors: FieldErrors = {}): string {
   !${error ? html`<p class="error" id="${id}-error">${error}</p>` : ''}
   <input id="${id}" name="${spec.name}" type="${spec.type ?? 'text'}"!${spec.type === 'password' ? '' : html` value="${spec.value ?? ''}"`}!${
     spec.autocomplete ? html` autocomplete="${spec.autocomplete}"` : ''
-  }!${spec.inputmode ? html` inputmode="${spec.inputmode}"` : ''}!${spec.required === false ? '' : ' required'}!${described ? html` aria-describedby="${described}"` : ''}!${
+  }!${spec.inputmode ? html` inputmode="${spec.inputmode}"` : ''}!${spec.list ? html` list="${spec.list}"` : ''}!${spec.required === false ? '' : ' required'}!${described ? html` aria-describedby="${described}"` : ''}!${
     error ? ' aria-invalid="true"' : ''
   }>
 </div>`;

@@ -165,7 +165,7 @@ describe('the public read API', () => {
   test('joins the pages of an export into one document, however small the pages', async () => {
     const joined = async (format: 'json' | 'csv', pageSize: number): Promise<string> => {
       let text = '';
-      for await (const chunk of exportChunks({ db: platform.db, config: readConfig({ PUBLIC_URL: 'http://connectable.test' }), csrfKey: '', queue: undefined }, format, pageSize)) text += chunk;
+      for await (const chunk of exportChunks({ db: platform.db, config: readConfig({ PUBLIC_URL: 'http://connectable.test' }), csrfKey: '', proofOfWorkKey: '', queue: undefined }, format, pageSize)) text += chunk;
       return text;
     };
     for (const format of ['json', 'csv'] as const) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../context.ts';
+import { registerAdvisories } from './advisories.ts';
 import { registerAuditLog } from './audit.ts';
 import { registerCatalogueConsole } from './catalogue.ts';
 import { registerMembers } from './members.ts';
@@ -15,6 +16,7 @@ export function registerConsoleRoutes(app: FastifyInstance, platform: Platform):
   registerOverview(app, platform);
   registerProducts(app, platform);
   registerReports(app, platform);
+  registerAdvisories(app, platform);
   registerMembers(app, platform);
   registerTokens(app, platform);
   registerSecurity(app, platform);

@@ -3,6 +3,18 @@ import { html } from 'ghtml';
 import {
   closeReasons,
   craClocks,
+  cweNameOf,
+  decryptForOrganisation,
+  describeRange,
+  downloadHeaders,
+  listAffected,
+  listAttachments,
+  readAttachment,
+  removeAffected,
+  setAffected,
+  setWaitingOnReporter,
+  dayBases,
+  dayBasisLabels,
   craStageLabels,
   getPolicy,
   inbox,
@@ -17,6 +29,8 @@ import {
   stateLabels,
   transitionReport,
 } from '../../../disclosure/index.ts';
+import { notFound } from '../../../errors.ts';
+import { one } from '../../../store/index.ts';
 import { bodyOf, uuidParam, type Platform } from '../../context.ts';
 import { attempt, textOf, type FormFailure } from '../../forms.ts';
 import { actorOf, authoriseUser } from '../../principal.ts';
@@ -66,9 +80,17 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
     );
   });
 
-  const reportPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure } = {}) => {
+  const reportPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; decrypted?: string } = {}) => {
     const p = authoriseUser(request.principal, 'reports.read');
     const { report, messages, events } = await openReport(platform.db, actorOf(p, request.ip), uuidParam(request, 'reportId', 'That report'));
+    const [affected, files, products] = await Promise.all([
+      listAffected(platform.db, report.id),
+      listAttachments(platform.db, report.id),
+      platform.db.query<{ id: string; label: string; versions: string[] }>(
+        `SELECT id, brand || ' ' || name || ' (' || model_number || ')' AS label, firmware_versions AS versions FROM products WHERE organisation_id = $1 ORDER BY brand, name`,
+        [p.organisation.id],
+      ),
+    ]);
     const clocks = await craClocks(platform.db, p.organisation.id, report.id);
     const exploited = clocks[0]?.dueAt !== undefined;
     const fixed = clocks[2]?.dueAt !== undefined;
@@ -88,10 +110,19 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <div><dt>Fix due</dt><dd>${report.fixDue ? when(report.fixDue) : '—'}</dd></div>
 </dl>
 <h2>Report</h2>
+!${report.waitingSince ? notice(`Waiting on the reporter since ${when(report.waitingSince)}: the clocks are paused.`) : ''}
+!${
+  report.encrypted
+    ? html`<p><strong>Encrypted in the reporter’s browser</strong> to your OpenPGP key. Decrypt it with <code>gpg --decrypt</code>, or here if this platform holds your key (the plain text is shown once, never stored).</p>
+<form method="post" action="/console/reports/${report.id}/decrypt" class="inline">!${csrfInput(ctx.csrfToken)}<button type="submit" class="secondary">Decrypt here</button></form>
+!${extra.decrypted ? html`<h3>Decrypted</h3><p class="pre" id="decrypted">${extra.decrypted}</p>` : ''}`
+    : ''
+}
 <h3>Description</h3><p class="pre">${report.description}</p>
 <h3>Steps to reproduce</h3><p class="pre">${report.steps}</p>
 !${report.impact ? html`<h3>Impact</h3><p class="pre">${report.impact}</p>` : ''}
-<p>Reporter: ${report.reporterName ?? 'anonymous'}${report.reporterEmail ? ` <${report.reporterEmail}>` : ' (no e-mail: replies reach them on their status page)'} · AI use declared: ${report.aiUse}</p>
+!${files.length ? html`<h3>Files</h3><ul id="attachments">!${files.map((a) => html`<li><a href="/console/reports/${report.id}/attachments/${a.id}" download>${a.fileName}</a> (${a.mediaType}, ${a.size.toLocaleString('en-GB')} bytes, from the ${a.uploadedBy}, SHA-256 <code>${a.sha256}</code>)</li>`).join('')}</ul>` : ''}
+<p>Received by ${report.channel === 'email' ? 'e-mail' : report.channel === 'api' ? 'the API' : 'the web form'}. Reporter: ${report.reporterName ?? 'anonymous'}${report.reporterEmail ? ` <${report.reporterEmail}>` : ' (no e-mail: replies reach them on their status page)'} · AI use declared: ${report.aiUse}</p>
 !${errorSummary(extra.failure?.message, extra.failure?.fields)}
 !${
   report.proposedRejection
@@ -111,8 +142,26 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <h2>Severity</h2>
 <form method="post" action="/console/reports/${report.id}/severity" novalidate>!${csrfInput(ctx.csrfToken)}
 !${field({ name: 'vector', label: 'CVSS 3.1 or 4.0 vector', hint: 'e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', value: report.cvssVector ?? '' }, extra.failure?.fields)}
-!${field({ name: 'cwe', label: 'CWE', hint: 'e.g. CWE-798 (hard-coded credentials)', value: report.cwe ?? '', required: false }, extra.failure?.fields)}
+!${field({ name: 'cwe', label: 'CWE', hint: report.cwe ? `${report.cwe}: ${cweNameOf(report.cwe) ?? 'not in the CWE list'}` : 'e.g. CWE-798 (hard-coded credentials)', value: report.cwe ?? '', required: false }, extra.failure?.fields)}
+!${field({ name: 'cve', label: 'CVE (optional)', hint: 'When one is assigned, e.g. CVE-2026-12345.', value: report.cve ?? '', required: false }, extra.failure?.fields)}
 <button type="submit">Set severity</button></form>
+<h2 id="affected">Affected products</h2>
+!${
+  affected.length
+    ? html`<table><thead><tr><th scope="col">Product</th><th scope="col">Versions</th><th scope="col">Released versions in range</th><th scope="col"></th></tr></thead><tbody>!${affected
+        .map(
+          (a) =>
+            html`<tr><td>${a.product}</td><td>${describeRange(a.introduced, a.fixed)}</td><td>${a.affectedReleases.join(', ') || '—'}</td><td><form method="post" action="/console/reports/${report.id}/affected/${a.productId}/remove" class="inline">!${csrfInput(ctx.csrfToken)}<button type="submit" class="secondary">Remove</button></form></td></tr>`,
+        )
+        .join('')}</tbody></table>`
+    : html`<p>None recorded yet. An advisory needs at least one.</p>`
+}
+<form method="post" action="/console/reports/${report.id}/affected" novalidate>!${csrfInput(ctx.csrfToken)}
+!${select('productId', 'Product', [{ value: '', label: 'Choose' }, ...products.map((x) => ({ value: x.id, label: x.label }))], report.productId ?? '', extra.failure?.fields)}
+!${field({ name: 'introduced', label: 'First affected version', hint: 'Empty: all versions before the fix.', value: '', required: false, list: 'known-versions' }, extra.failure?.fields)}
+!${field({ name: 'fixed', label: 'Fixed in version', hint: 'Empty: no fix yet.', value: '', required: false, list: 'known-versions' }, extra.failure?.fields)}
+<datalist id="known-versions">!${[...new Set(products.flatMap((x) => x.versions))].map((v) => html`<option value="${v}">`).join('')}</datalist>
+<button type="submit">Record affected product</button></form>
 <h2>Messages</h2>
 <ol class="thread">!${messages
         .map(
@@ -124,6 +173,16 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <div class="field"><label for="f-body">Message</label><textarea id="f-body" name="body" rows="5" cols="80" required></textarea></div>
 !${select('visibility', 'Who sees it', [{ value: 'reporter', label: 'The reporter (an update)' }, { value: 'internal', label: 'Only us (internal note)' }], 'reporter')}
 <button type="submit">Post</button></form>
+<h2 id="waiting">Waiting on the reporter</h2>
+!${
+  report.state === 'closed'
+    ? ''
+    : report.waitingSince
+      ? html`<form method="post" action="/console/reports/${report.id}/waiting" class="inline">!${csrfInput(ctx.csrfToken)}<input type="hidden" name="waiting" value="false"><button type="submit" class="secondary">Stop waiting (clocks run again)</button></form>`
+      : html`<form method="post" action="/console/reports/${report.id}/waiting" novalidate>!${csrfInput(ctx.csrfToken)}<input type="hidden" name="waiting" value="true">
+<div class="field"><label for="f-waiting-body">What do you need from the reporter?</label><textarea id="f-waiting-body" name="body" rows="3" cols="80"></textarea></div>
+<button type="submit" class="secondary">Ask and pause the clocks</button></form>`
+}
 <h2 id="cra">EU Cyber Resilience Act reporting</h2>
 !${
   exploited
@@ -156,6 +215,49 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
   };
 
   app.get('/console/reports/:reportId', async (request, reply) => reportPage(request, reply));
+
+  app.post('/console/reports/:reportId/waiting', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => setWaitingOnReporter(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}#waiting`, 303);
+  });
+
+  app.post('/console/reports/:reportId/affected', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const outcome = await attempt(() => setAffected(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    return reply.redirect(`/console/reports/${id}#affected`, 303);
+  });
+
+  app.post('/console/reports/:reportId/affected/:productId/remove', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.triage');
+    const id = uuidParam(request, 'reportId', 'That report');
+    await removeAffected(platform.db, actorOf(p, request.ip), id, uuidParam(request, 'productId', 'That affected product'));
+    return reply.redirect(`/console/reports/${id}#affected`, 303);
+  });
+
+  // Files are only ever downloads: never rendered by the browser, never cached.
+  app.get('/console/reports/:reportId/attachments/:attachmentId', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.read');
+    const id = uuidParam(request, 'reportId', 'That report');
+    if (!(await platform.db.query('SELECT 1 FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2', [id, p.organisation.id])).length) throw notFound('That report');
+    const file = await readAttachment(platform.db, id, uuidParam(request, 'attachmentId', 'That file'));
+    return reply.headers(downloadHeaders(file)).send(file.content);
+  });
+
+  app.post('/console/reports/:reportId/decrypt', async (request, reply) => {
+    const p = authoriseUser(request.principal, 'reports.read');
+    const id = uuidParam(request, 'reportId', 'That report');
+    const row = await one<{ description: string; encrypted: boolean }>(platform.db, 'SELECT description, encrypted FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2', [id, p.organisation.id]);
+    if (!row) throw notFound('That report');
+    const outcome = await attempt(() => decryptForOrganisation(platform.db, p.organisation.id, row.description));
+    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+    reply.header('cache-control', 'no-store');
+    return reportPage(request, reply, { decrypted: outcome.value });
+  });
 
   app.post('/console/reports/:reportId/state', async (request, reply) => {
     const p = authoriseUser(request.principal, 'reports.triage');
@@ -220,6 +322,9 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 !${field({ name: 'fixDaysHigh', label: 'Target fix time, high (days)', value: v('fixDaysHigh', policy.fixDays.high), inputmode: 'numeric' }, f)}
 !${field({ name: 'fixDaysMedium', label: 'Target fix time, medium (days)', value: v('fixDaysMedium', policy.fixDays.medium), inputmode: 'numeric' }, f)}
 !${field({ name: 'fixDaysLow', label: 'Target fix time, low (days)', value: v('fixDaysLow', policy.fixDays.low), inputmode: 'numeric' }, f)}
+!${select('dayBasis', 'Count days as', dayBases.map((d) => ({ value: d, label: dayBasisLabels[d] })), b ? textOf(b, 'dayBasis') : policy.dayBasis, f)}
+!${field({ name: 'waitingCloseDays', label: 'Close a report after waiting on a silent reporter for (days)', value: v('waitingCloseDays', policy.waitingCloseDays), inputmode: 'numeric' }, f)}
+!${field({ name: 'inboundAddress', label: 'Security e-mail address (optional)', hint: 'Mail to it, routed to this platform’s SMTP listener, becomes a report; replies naming the reference join it.', value: b ? textOf(b, 'inboundAddress') : (policy.inboundAddress ?? ''), required: false, type: 'email' }, f)}
 !${field({ name: 'languages', label: 'Languages', hint: 'Language tags, e.g. en, de.', value: b ? textOf(b, 'languages') : policy.languages.join(', ') }, f)}
 <div class="field"><label for="f-scope">Scope</label><textarea id="f-scope" name="scope" rows="4" cols="80">${b ? textOf(b, 'scope') : policy.scope}</textarea></div>
 <div class="field"><label for="f-safeHarbour">Safe harbour</label><textarea id="f-safeHarbour" name="safeHarbour" rows="4" cols="80">${b ? textOf(b, 'safeHarbour') : policy.safeHarbour}</textarea></div>

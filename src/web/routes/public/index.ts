@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Platform } from '../../context.ts';
+import { registerPublicAdvisories } from './advisories.ts';
 import { registerAssets } from './assets.ts';
 import { registerHealth } from './health.ts';
 import { registerHome } from './home.ts';
@@ -23,6 +24,7 @@ export function registerPublicRoutes(app: FastifyInstance, platform: Platform): 
   registerWidget(app, platform);
   registerProductPage(app, platform);
   registerDisclosure(app, platform);
+  registerPublicAdvisories(app, platform);
   registerWellKnown(app, platform);
   registerDigitalLink(app, platform);
   registerLabels(app, platform);
