@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { issueSetupToken, hasAnyUser } from './accounts/index.ts';
 import type { Config } from './config.ts';
 import { seedDemo } from './demo.ts';
+import { startInboundMailServer, type InboundMailServer } from './disclosure/inbound-mail.ts';
 import { startQueue, type JobQueue } from './jobs/index.ts';
 import { schemaMigrations } from './schema.ts';
 import { migrate, one, openDatabase, type PlatformDatabase } from './store/index.ts';
@@ -13,6 +14,8 @@ export interface RunningPlatform {
   app: FastifyInstance;
   queue: JobQueue;
   url: string;
+  /** The SMTP listener for inbound reports, when INBOUND_SMTP_PORT is set. */
+  inboundMail: InboundMailServer | undefined;
   /** A one-time link for the first owner, when the organisation still has none. */
   setupLink: string | undefined;
   close(): Promise<void>;
@@ -56,13 +59,25 @@ export async function startPlatform(options: StartOptions): Promise<RunningPlatf
     }
     if (!config.publicUrlSet) config.publicUrl = `http://localhost:${new URL(address).port}`;
     const url = config.publicUrl;
+    let inboundMail: InboundMailServer | undefined;
+    if (config.inboundSmtpPort !== undefined) {
+      try {
+        inboundMail = await startInboundMailServer({ db, publicUrl: url, port: config.inboundSmtpPort, host: config.host, ...(options.logger ? { logger: options.logger } : {}) });
+      } catch (e) {
+        await app.close().catch(() => {});
+        await queue.stop().catch(() => {});
+        throw e;
+      }
+    }
     return {
       db,
       app,
       queue,
       url,
+      inboundMail,
       setupLink: setupToken ? `${url}/setup/${setupToken}` : undefined,
       async close() {
+        await inboundMail?.close();
         await app.close();
         await queue.stop();
         await db.close();

@@ -263,7 +263,7 @@ export async function draftCsaf(q: Queryable, organisationId: string, id: string
   return buildCsaf(await csafInput(q, a, publicUrl, { tlp: 'RED', status: 'draft', changeSummary: a.changeSummary || 'Draft', at: new Date() }));
 }
 
-export type DetachedSigner = (organisationId: string, data: string) => Promise<string | null>;
+export type DetachedSigner = (q: Queryable, organisationId: string, data: string) => Promise<string | null>;
 
 /**
  * The second person approves and the advisory is published: the CSAF document is generated,
@@ -289,7 +289,7 @@ export async function approveAndPublish(
     if (!v.valid) throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', `The CSAF document does not validate: ${v.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     const version = String(a.revisions.length + 1);
-    const signature = await sign(actor.organisationId, text);
+    const signature = await sign(tx, actor.organisationId, text);
     await tx.query(
       `INSERT INTO advisory_revisions (advisory_id, version, change_summary, document, sha256, sha512, signature, requested_by, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
       [id, version, a.changeSummary || 'Initial release', text, sha('sha256', text), sha('sha512', text), signature, a.approvalRequestedLabel ?? 'unknown', actor.label],

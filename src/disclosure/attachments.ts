@@ -152,11 +152,12 @@ export async function storeAttachments(
   for (const file of files) {
     // The contents travel as base64 text: PGlite serialises a bytea parameter byte by byte (about
     // 12 s for 10 MiB, holding its only connection), decode() of base64 takes well under a second,
-    // and PostgreSQL takes the same SQL.
+    // and PostgreSQL takes the same SQL. clock_timestamp(), not the column's default now() (the
+    // transaction's start), so the files of one upload list in the order they were sent.
     const row = await one<{ id: string; createdAt: Date }>(
       q,
-      `INSERT INTO report_attachments (report_id, uploaded_by, file_name, media_type, size, sha256, content)
-       VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'base64')) RETURNING id, created_at AS "createdAt"`,
+      `INSERT INTO report_attachments (report_id, uploaded_by, file_name, media_type, size, sha256, content, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, decode($7, 'base64'), clock_timestamp()) RETURNING id, created_at AS "createdAt"`,
       [reportId, uploadedBy, file.fileName, file.mediaType, file.bytes.length, file.sha256, Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength).toString('base64')],
     );
     if (!row) throw new Error('INSERT … RETURNING gave no row');

@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import type { Challenge } from 'altcha-lib';
+import { solveFetched } from '../../test/support/proof-of-work.ts';
 import { schemaMigrations } from '../schema.ts';
 import { migrate, openPglite, openPostgres, type PlatformDatabase } from '../store/index.ts';
 
@@ -44,12 +46,19 @@ test('every report acknowledged before a SIGKILL is in the database after it', a
     killed = true;
     child.kill('SIGKILL');
   };
+  // Each simulated reporter pays its proof of work before the flood starts.
+  const proofs = await Promise.all(
+    Array.from({ length: 200 }, async (_, i) => {
+      const r = await fetch(`${address}/api/v1/public/proof-of-work`, { headers: { 'x-forwarded-for': `10.9.${Math.floor(i / 250)}.${i % 250}` } });
+      return solveFetched((await r.json()) as { required: boolean; challenge?: Challenge });
+    }),
+  );
   const submissions = Array.from({ length: 200 }, async (_, i) => {
     try {
       const r = await fetch(`${address}/api/v1/public/makers/durable-maker/reports`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.${Math.floor(i / 250)}.${i % 250}` },
-        body: JSON.stringify({ productText: 'Hub', title: `Finding number ${i}`, description: 'A description long enough to be accepted.', steps: 'Step one, step two.', aiUse: 'none' }),
+        body: JSON.stringify({ productText: 'Hub', title: `Finding number ${i}`, description: 'A description long enough to be accepted.', steps: 'Step one, step two.', aiUse: 'none', proofOfWork: proofs[i] }),
       });
       if (r.status === 201) {
         acknowledged.push(((await r.json()) as { reference: string }).reference);

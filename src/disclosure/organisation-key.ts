@@ -19,7 +19,7 @@ export interface StoredKey {
   createdAt: Date;
 }
 
-async function passphraseFor(db: Database, organisationId: string): Promise<string> {
+async function passphraseFor(db: Queryable, organisationId: string): Promise<string> {
   const secret = await instanceSecret(db, 'openpgp');
   return crypto.createHmac('sha256', secret).update(`organisation-key:${organisationId}`).digest('base64url');
 }
@@ -78,7 +78,7 @@ export async function removeOrganisationKey(db: Database, actor: Actor & { organ
   await recordAudit(db, actor, 'openpgp_key.removed', { target: removed[0].fingerprint });
 }
 
-async function privateKeyOf(db: Database, organisationId: string, now: Date): Promise<{ privateKey: string; fingerprint: string } | null> {
+async function privateKeyOf(db: Queryable, organisationId: string, now: Date): Promise<{ privateKey: string; fingerprint: string } | null> {
   const row = await one<{ private_key: string | null; expires_at: Date | null; fingerprint: string }>(
     db,
     'SELECT private_key, expires_at, fingerprint FROM organisation_openpgp_keys WHERE organisation_id = $1',
@@ -106,8 +106,11 @@ export async function signSecurityTxt(db: Database, organisationId: string, text
   return signed;
 }
 
-/** A detached signature for a published file (CSAF .asc), or null without a usable key. */
-export async function signDetached(db: Database, organisationId: string, data: string): Promise<string | null> {
+/**
+ * A detached signature for a published file (CSAF .asc), or null without a usable key. Takes the
+ * caller's transaction: on PGlite a second connection would wait for it for ever.
+ */
+export async function signDetached(db: Queryable, organisationId: string, data: string): Promise<string | null> {
   const key = await privateKeyOf(db, organisationId, new Date());
   if (!key) return null;
   return detachedSign(data, key.privateKey, await passphraseFor(db, organisationId));

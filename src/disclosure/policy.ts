@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/index.ts';
 import { one, type Queryable } from '../store/index.ts';
+import { invalidInput } from '../errors.ts';
 import { parseInput } from '../validation.ts';
 import { dayBases, type DayBasis } from './business-days.ts';
 
@@ -82,6 +83,9 @@ export async function getPolicy(q: Queryable, organisationId: string): Promise<D
 /** Saves and publishes the policy; the report page and security.txt follow from it at once. */
 export async function savePolicy(q: Queryable, actor: Actor & { organisationId: string }, input: unknown): Promise<DisclosurePolicy> {
   const p = parseInput(policyInput, input, 'The disclosure policy');
+  if (p.inboundAddress && (await one(q, 'SELECT 1 FROM disclosure_policies WHERE inbound_address = $1 AND organisation_id <> $2', [p.inboundAddress, actor.organisationId]))) {
+    throw invalidInput('Another maker on this platform already receives reports at that address.', { inboundAddress: 'Use your own security address, e.g. security@yourcompany.example.' });
+  }
   await q.query(
     `INSERT INTO disclosure_policies (organisation_id, scope, safe_harbour, languages, acknowledge_hours, triage_days, update_interval_days,
        fix_days_critical, fix_days_high, fix_days_medium, fix_days_low, day_basis, waiting_close_days, inbound_address, published_at)

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Client } from '../../test/support/client.ts';
+import { proofOfWorkFor } from '../../test/support/proof-of-work.ts';
 import { memberOf, ownerOf, startTestPlatform, type TestPlatform } from '../../test/support/platform.ts';
 
 let platform: TestPlatform;
@@ -63,7 +64,10 @@ describe('reporting without an account', () => {
   });
 
   test('tools can report through the JSON API without a session', async () => {
-    const r = await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: report, remoteAddress: '198.51.100.32' });
+    const withoutProof = await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: report, remoteAddress: '198.51.100.32' });
+    assert.equal(withoutProof.statusCode, 400);
+    assert.match(withoutProof.body, /proof of work is missing/);
+    const r = await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: { ...report, proofOfWork: await proofOfWorkFor(platform.app) }, remoteAddress: '198.51.100.32' });
     assert.equal(r.statusCode, 201);
     const body = r.json() as { reference: string; trackingUrl: string };
     assert.match(body.trackingUrl, /\/disclose\/track\//);
@@ -72,10 +76,12 @@ describe('reporting without an account', () => {
   test('a flood from one address is slowed, other addresses are not', async () => {
     const codes: number[] = [];
     for (let i = 0; i < 6; i++) {
-      codes.push((await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: report, remoteAddress: '198.51.100.33' })).statusCode);
+      const proofOfWork = await proofOfWorkFor(platform.app);
+      codes.push((await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: { ...report, proofOfWork }, remoteAddress: '198.51.100.33' })).statusCode);
     }
     assert.deepEqual(codes, [201, 201, 201, 201, 201, 429]);
-    assert.equal((await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: report, remoteAddress: '198.51.100.34' })).statusCode, 201);
+    const proofOfWork = await proofOfWorkFor(platform.app);
+    assert.equal((await platform.app.inject({ method: 'POST', url: '/api/v1/public/makers/vuln-makers/reports', payload: { ...report, proofOfWork }, remoteAddress: '198.51.100.34' })).statusCode, 201);
   });
 });
 

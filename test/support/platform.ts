@@ -18,7 +18,7 @@ export interface TestPlatform {
 
 export async function startTestPlatform(env: Record<string, string> = {}): Promise<TestPlatform> {
   // The configuration first: a bad one must fail before a database is opened and left behind.
-  const config = readConfig({ PUBLIC_URL: 'http://connectable.test', ...env });
+  const config = readConfig({ PUBLIC_URL: 'http://connectable.test', REPORT_PROOF_OF_WORK_BITS: '4', ...env });
   const db = await openTestDatabase();
   const app = await buildServer({ db, config, queue: undefined, logger: false });
   return {

@@ -59,7 +59,7 @@ export const advisoryRows: AccessRows = (ctx) => {
       await keyOnce();
       const id = await awaiting();
       const owner = (await ctx.db.query<{ id: string }>(`SELECT id FROM users WHERE organisation_id = $1 AND role = 'owner' LIMIT 1`, [ctx.orgA]))[0]?.id ?? '';
-      await approveAndPublish(ctx.db, { ...actor(), userId: owner }, id, PUBLIC_URL, (organisationId, text) => signDetached(ctx.db, organisationId, text));
+      await approveAndPublish(ctx.db, { ...actor(), userId: owner }, id, PUBLIC_URL, signDetached);
       const found = (await publishedAdvisories(ctx.db, ctx.orgA)).find((a) => a.advisoryId === id);
       if (!found) throw new Error('the advisory was not published');
       return found;

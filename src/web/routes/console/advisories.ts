@@ -247,7 +247,7 @@ export function registerAdvisories(app: FastifyInstance, platform: Platform): vo
     const p = authoriseUser(request.principal, 'disclosure.manage');
     const id = uuidParam(request, 'advisoryId', 'That advisory');
     const outcome = await attempt(() =>
-      approveAndPublish(platform.db, { ...actorOf(p, request.ip), userId: p.user.id }, id, platform.config.publicUrl, (organisationId, text) => signDetached(platform.db, organisationId, text)),
+      approveAndPublish(platform.db, { ...actorOf(p, request.ip), userId: p.user.id }, id, platform.config.publicUrl, signDetached),
     );
     if (!outcome.ok) return detailPage(request, reply, { failure: outcome.failure });
     return reply.redirect(`/console/advisories/${id}?done=published`, 303);

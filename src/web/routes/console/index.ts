@@ -4,6 +4,7 @@ import { registerAdvisories } from './advisories.ts';
 import { registerAuditLog } from './audit.ts';
 import { registerCatalogueConsole } from './catalogue.ts';
 import { registerMembers } from './members.ts';
+import { registerOpenpgpKey } from './openpgp-key.ts';
 import { registerOverview } from './overview.ts';
 import { registerProducts } from './products.ts';
 import { registerReports } from './reports.ts';
@@ -17,6 +18,7 @@ export function registerConsoleRoutes(app: FastifyInstance, platform: Platform):
   registerProducts(app, platform);
   registerReports(app, platform);
   registerAdvisories(app, platform);
+  registerOpenpgpKey(app, platform);
   registerMembers(app, platform);
   registerTokens(app, platform);
   registerSecurity(app, platform);

@@ -312,7 +312,7 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
       'Disclosure policy',
       html`<h1>Disclosure policy</h1>
 !${extra.saved ? notice('Published. The report page and policy page show it now.') : ''}
-<p>Public pages: <a href="/disclose/${p.organisation.slug}">report form</a> · <a href="/disclose/${p.organisation.slug}/policy">policy</a></p>
+<p>Public pages: <a href="/disclose/${p.organisation.slug}">report form</a> · <a href="/disclose/${p.organisation.slug}/policy">policy</a> · <a href="/disclose/${p.organisation.slug}/security.txt">security.txt</a>. <a href="/console/disclosure/key">OpenPGP key</a> for encrypted reports and signatures.</p>
 !${errorSummary(extra.failure?.message, f)}
 <form method="post" action="/console/disclosure" novalidate>!${csrfInput(ctx.csrfToken)}
 !${field({ name: 'acknowledgeHours', label: 'Acknowledge within (hours)', value: v('acknowledgeHours', policy.acknowledgeHours), inputmode: 'numeric' }, f)}
