@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { checkDigitFor, createProduct, setSupportPeriod } from '../../../registry/index.ts';
+import { postMultipart, type Part } from '../../../../test/support/multipart.ts';
 import { Client } from '../../../../test/support/client.ts';
 import { ownerOf, startTestPlatform, type TestPlatform } from '../../../../test/support/platform.ts';
 
@@ -28,28 +29,8 @@ after(async () => platform?.close());
 const decode = (s: string): string => s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"');
 const PASTED = `sku,gtin\nSKU-1,${gtin(1)}\nSKU-2,${gtin(2)}\nSKU-3,${gtin(3)}\nSKU-4,12345\n`;
 
-function multipart(parts: { name: string; value: string | Buffer; filename?: string }[]): { payload: Buffer; contentType: string } {
-  const boundary = '----connectable-test-boundary';
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}`;
-    const type = p.filename !== undefined ? '\r\nContent-Type: text/csv' : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}${type}\r\n\r\n`), Buffer.from(p.value), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
-async function upload(client: Client, parts: { name: string; value: string | Buffer; filename?: string }[], url = '/console/catalogue/check') {
-  await client.get('/console/catalogue');
-  const { payload, contentType } = multipart([{ name: '_csrf', value: client.csrf }, ...parts]);
-  return client.app.inject({
-    method: 'POST',
-    url,
-    payload,
-    remoteAddress: client.ip,
-    headers: { accept: 'text/html', 'content-type': contentType, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-  });
+async function upload(client: Client, parts: Part[], url = '/console/catalogue/check') {
+  return postMultipart(client, '/console/catalogue', url, parts.map((p) => (p.filename !== undefined ? { contentType: 'text/csv', ...p } : p)));
 }
 
 describe('the catalogue check in the console', () => {

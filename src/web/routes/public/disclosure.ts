@@ -36,18 +36,21 @@ const intakeLimit = { rateLimit: { max: 5, timeWindow: '10 minutes' } };
 // A form sent without JavaScript cannot pay the proof of work; such reports are still taken (the
 // law wants a contact that works for anyone), at a slower rate per address.
 const WITHOUT_PROOF_PER_HOUR = 2;
-const withoutProof = new Map<string, number[]>();
 
-function allowWithoutProof(ip: string, now = Date.now()): boolean {
-  const recent = (withoutProof.get(ip) ?? []).filter((t) => now - t < 3_600_000);
-  if (withoutProof.size > 50_000) withoutProof.clear();
-  if (recent.length >= WITHOUT_PROOF_PER_HOUR) {
-    withoutProof.set(ip, recent);
-    return false;
-  }
-  recent.push(now);
-  withoutProof.set(ip, recent);
-  return true;
+/** Per address, how many reports came without a proof of work in the last hour (one per server). */
+function withoutProofBudget(): (ip: string) => boolean {
+  const seen = new Map<string, number[]>();
+  return (ip, now = Date.now()) => {
+    const recent = (seen.get(ip) ?? []).filter((t) => now - t < 3_600_000);
+    if (seen.size > 50_000) seen.clear();
+    if (recent.length >= WITHOUT_PROOF_PER_HOUR) {
+      seen.set(ip, recent);
+      return false;
+    }
+    recent.push(now);
+    seen.set(ip, recent);
+    return true;
+  };
 }
 
 async function makerOf(platform: Platform, request: FastifyRequest): Promise<Organisation> {
@@ -86,6 +89,7 @@ function reporterEventLabel(event: string): string {
 const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export function registerDisclosure(app: FastifyInstance, platform: Platform): void {
+  const allowWithoutProof = withoutProofBudget();
   const reportPage = async (request: FastifyRequest, reply: FastifyReply, organisation: Organisation, body: Record<string, unknown>, failure?: FormFailure) => {
     const [policy, products, key] = await Promise.all([getPolicy(platform.db, organisation.id), publicProductsOfMaker(platform.db, organisation.slug), getOrganisationKey(platform.db, organisation.id)]);
     const canEncrypt = key !== undefined && (!key.expiresAt || key.expiresAt > new Date());

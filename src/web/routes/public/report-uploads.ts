@@ -4,8 +4,7 @@ import { attachmentLimits, checkUpload, type CheckedFile, type UploadedFile } fr
 import { invalidInput } from '../../../errors.ts';
 
 // Multipart for report forms: each file part is read into memory up to the per-file limit, with
-// its name kept (the body's keyValues mode alone would drop it). A file over the limit is marked,
-// not thrown, so the reporter gets the form back with every problem named.
+// its name kept (the body's keyValues mode alone would drop it).
 
 interface ReadFile {
   fileName: string;
@@ -15,14 +14,13 @@ interface ReadFile {
 
 export const multipartOptions = {
   attachFieldsToBody: 'keyValues' as const,
+  // Size limits are read off the stream rather than thrown, so the whole form comes back with
+  // every problem named instead of a bare 413.
+  throwFileSizeLimit: false,
   async onFile(this: FastifyRequest, part: MultipartFile & { value?: unknown }): Promise<void> {
-    try {
-      part.value = { fileName: part.filename, bytes: await part.toBuffer(), tooLarge: false } satisfies ReadFile;
-    } catch (e) {
-      if ((e as FastifyError).code !== 'FST_REQ_FILE_TOO_LARGE') throw e;
-      part.file.resume();
-      part.value = { fileName: part.filename, bytes: Buffer.alloc(0), tooLarge: true } satisfies ReadFile;
-    }
+    const bytes = await part.toBuffer();
+    const tooLarge = part.file.truncated;
+    part.value = { fileName: part.filename, bytes: tooLarge ? Buffer.alloc(0) : bytes, tooLarge } satisfies ReadFile;
   },
   limits: { fileSize: attachmentLimits.maxFileBytes, files: attachmentLimits.maxFilesPerUpload, fields: 30, parts: 40, fieldSize: 200_000 },
 };
