@@ -16,8 +16,9 @@ export function compareVersions(a: string, b: string): number {
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     const p = x[i];
     const q = y[i];
-    if (p === undefined) return -1;
-    if (q === undefined) return 1;
+    // "1.0.0-rc1" is a candidate for "1.0.0", so a trailing word sorts before the end.
+    if (p === undefined) return typeof q === 'string' ? 1 : -1;
+    if (q === undefined) return typeof p === 'string' ? -1 : 1;
     if (p === q) continue;
     if (typeof p === 'number' && typeof q === 'number') return p - q;
     // A number sorts after a word ("1.0.0" after "1.0.rc1") as releases follow their candidates.
