@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { createSession } from '../../src/accounts/index.ts';
+import { generateKeyForOrganisation } from '../../src/disclosure/index.ts';
 import { launchBrowser, startHttpPlatform, type HttpPlatform } from '../support/browser.ts';
 import { ownerOf } from '../support/platform.ts';
 
@@ -23,8 +24,10 @@ after(async () => {
   await platform?.close();
 });
 
-async function fileReport(page: Page, title: string): Promise<string> {
+async function fileReport(page: Page, title: string, extra: { file?: boolean; encrypt?: boolean } = {}): Promise<string> {
   await page.goto(`${platform.base}/disclose/beacon-devices`);
+  if (extra.file) await page.getByLabel('Files (optional)').setInputFiles({ name: 'stream.txt', mimeType: 'text/plain', buffer: Buffer.from('RTSP/1.0 200 OK\r\n') });
+  if (extra.encrypt) await page.getByLabel(/Encrypt the description, steps and impact in this browser/).check();
   await page.getByLabel('Other product').fill('Beacon Doorbell BD-2');
   await page.getByLabel('Title').fill(title);
   await page.getByLabel('What is the problem?').fill('The RTSP stream is readable without authentication on port 554.');
@@ -39,9 +42,18 @@ async function fileReport(page: Page, title: string): Promise<string> {
 test('report without JavaScript and with it, triage, a reply and an answer on the status page', async () => {
   const noScript = await (await browser.newContext({ javaScriptEnabled: false })).newPage();
   const firstLink = await fileReport(noScript, 'Unauthenticated RTSP stream');
+  // With JavaScript the page pays the proof of work and can encrypt to the maker's key.
+  const organisationId = (await platform.db.query<{ id: string }>(`SELECT id FROM organisations WHERE slug = 'beacon-devices'`))[0]?.id ?? '';
+  await generateKeyForOrganisation(platform.db, { label: 'test', organisationId }, { email: 'security@beacon.test' });
   const withScript = await (await browser.newContext()).newPage();
-  const secondLink = await fileReport(withScript, 'Second finding, with JavaScript');
+  const secondLink = await fileReport(withScript, 'Second finding, with JavaScript', { file: true, encrypt: true });
   assert.notEqual(firstLink, secondLink);
+  const second = (await platform.db.query<{ id: string; encrypted: boolean; description: string }>(`SELECT id, encrypted, description FROM vulnerability_reports WHERE title = 'Second finding, with JavaScript'`))[0];
+  assert.equal(second?.encrypted, true);
+  assert.match(second?.description ?? '', /^-----BEGIN PGP MESSAGE-----/);
+  assert.doesNotMatch(second?.description ?? '', /RTSP stream is readable/, 'only ciphertext left the browser');
+  assert.equal((await platform.db.query('SELECT 1 FROM proof_of_work_spent')).length, 1, 'the JavaScript report paid its proof of work; the other came by the slow lane');
+  assert.deepEqual(await platform.db.query('SELECT file_name FROM report_attachments WHERE report_id = $1', [second?.id]), [{ file_name: 'stream.txt' }]);
 
   // The responder signs in through a session made for the test (sign-in itself is tested elsewhere).
   const session = await createSession(platform.db, ownerId, '127.0.0.1');
