@@ -209,7 +209,9 @@ async function csafInput(q: Queryable, a: AdvisoryDetail, publicUrl: string, rel
       // One product entry per product and range; two reports with the same range share it.
       const key = `${p.productId}:${p.introduced}:${p.fixed}`;
       if (!products.has(key)) {
-        products.set(key, { id: `${p.productId}-${products.size + 1}`, vendor: org.name, name: `${p.vendor} ${p.name}`, model: p.modelNumber, introduced: p.introduced, fixed: p.fixed });
+        // "Acme Video Doorbell" by brand Acme stays as it is; "Doorbell" by Acme becomes "Acme Doorbell".
+        const name = p.name.toLowerCase().startsWith(p.vendor.toLowerCase()) ? p.name : `${p.vendor} ${p.name}`;
+        products.set(key, { id: `${p.productId}-${products.size + 1}`, vendor: org.name, name, model: p.modelNumber, introduced: p.introduced, fixed: p.fixed });
       }
     }
     vulnerabilities.push({
@@ -284,15 +286,18 @@ export async function approveAndPublish(
     if (a.approvalRequestedBy === actor.userId) {
       throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', 'You asked for this approval; a second person (another owner or security responder) must approve it.');
     }
-    const doc = buildCsaf(await csafInput(tx, a, publicUrl, { tlp: 'WHITE', status: 'final', changeSummary: a.changeSummary || 'Initial release', at: new Date() }));
+    // The date written into the document is the one stored, so later revisions repeat it exactly.
+    const at = new Date();
+    const doc = buildCsaf(await csafInput(tx, a, publicUrl, { tlp: 'WHITE', status: 'final', changeSummary: a.changeSummary || 'Initial release', at }));
     const v = await validateCsaf(doc);
     if (!v.valid) throw new ConnectableError('CONNECTABLE_ERR_CONFLICT', `The CSAF document does not validate: ${v.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}.`);
     const text = `${JSON.stringify(doc, null, 2)}\n`;
     const version = String(a.revisions.length + 1);
     const signature = await sign(tx, actor.organisationId, text);
     await tx.query(
-      `INSERT INTO advisory_revisions (advisory_id, version, change_summary, document, sha256, sha512, signature, requested_by, approved_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [id, version, a.changeSummary || 'Initial release', text, sha('sha256', text), sha('sha512', text), signature, a.approvalRequestedLabel ?? 'unknown', actor.label],
+      `INSERT INTO advisory_revisions (advisory_id, version, change_summary, document, sha256, sha512, signature, requested_by, approved_by, published_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [id, version, a.changeSummary || 'Initial release', text, sha('sha256', text), sha('sha512', text), signature, a.approvalRequestedLabel ?? 'unknown', actor.label, at],
     );
     await tx.query(`UPDATE advisories SET state = 'published', approval_requested_by = NULL, approval_requested_label = NULL, change_summary = '', updated_at = now() WHERE id = $1`, [id]);
     const org = await one<{ slug: string }>(tx, 'SELECT slug FROM organisations WHERE id = $1', [actor.organisationId]);

@@ -298,16 +298,32 @@ export function openApiDocument(publicUrl: string): JsonObject {
         ),
         options: preflight,
       },
+      '/api/v1/public/proof-of-work': {
+        get: {
+          tags: ['Public'],
+          summary: 'A proof-of-work challenge for one report',
+          description:
+            'ALTCHA format (v2, SHA-256): find the smallest big-endian uint32 counter such that SHA-256(salt ‖ nonce ‖ counter) starts with keyPrefix, then send {"challenge", "solution": {"counter", "derivedKey"}} as the report’s proofOfWork. ' +
+            'Each solution is accepted once and expires after 20 minutes. {"required": false} when the installation turned it off.',
+          security: [],
+          responses: {
+            '200': { description: 'A challenge.', content: json({ type: 'object', required: ['required'], properties: { required: { type: 'boolean' }, challenge: { type: 'object' }, instructions: { type: 'string' } } }) },
+            '429': response('429TooManyRequests'),
+          },
+        },
+      },
       '/api/v1/public/makers/{makerSlug}/reports': {
         post: {
           tags: ['Public'],
           summary: 'Report a vulnerability to a maker',
           description:
-            'No account or token needed. Fields: productId (a product of the maker) or productText, version, title, description, steps (required), impact, reporterEmail (optional), reporterName, aiUse (none | assisted | generated). ' +
+            'No account or token needed. Fields: productId (a product of the maker) or productText, version, title, description, steps (required), impact, reporterEmail (optional), reporterName, aiUse (none | assisted | generated), ' +
+            'proofOfWork (a solved challenge from GET /api/v1/public/proof-of-work), attachments (optional: [{fileName, contentBase64}], at most 5 files of 10 MiB; executables, HTML and SVG are refused), ' +
+            'encrypted (true when description is an armored OpenPGP message to the maker’s key). ' +
             'The answer carries the reference and a private tracking URL; keep it secret. At most 5 reports per address in 10 minutes.',
           security: [],
           parameters: [parameter('makerSlug')],
-          requestBody: { required: true, content: json({ type: 'object', required: ['title', 'description', 'steps', 'aiUse'] }) },
+          requestBody: { required: true, content: json({ type: 'object', required: ['title', 'description', 'steps', 'aiUse', 'proofOfWork'] }) },
           responses: {
             '201': {
               description: 'Received and acknowledged.',

@@ -134,7 +134,7 @@ export function registerAdvisories(app: FastifyInstance, platform: Platform): vo
     return reply.redirect(`/console/advisories/${outcome.value}`, 303);
   });
 
-  const detailPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; body?: Record<string, unknown> } = {}) => {
+  const detailPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; body?: Record<string, unknown>; changeSummary?: string } = {}) => {
     const p = authoriseUser(request.principal, 'reports.read');
     const a: AdvisoryDetail = await getAdvisory(platform.db, p.organisation.id, uuidParam(request, 'advisoryId', 'That advisory'));
     const candidates = await advisoryCandidates(platform.db, p.organisation.id);
@@ -188,7 +188,7 @@ export function registerAdvisories(app: FastifyInstance, platform: Platform): vo
     name: 'changeSummary',
     label: published ? 'What changed since the last published version' : 'Change summary (optional)',
     hint: published ? 'Required for a new revision, e.g. "Fixed version for the Hub 2 added".' : 'Empty: "Initial release".',
-    value: b ? textOf(b, 'changeSummary') : '',
+    value: extra.changeSummary ?? '',
     required: published !== undefined,
   },
   f,
@@ -239,7 +239,7 @@ export function registerAdvisories(app: FastifyInstance, platform: Platform): vo
     const id = uuidParam(request, 'advisoryId', 'That advisory');
     const body = bodyOf(request);
     const outcome = await attempt(() => requestApproval(platform.db, { ...actorOf(p, request.ip), userId: p.user.id }, id, body, platform.config.publicUrl));
-    if (!outcome.ok) return detailPage(request, reply, { failure: outcome.failure });
+    if (!outcome.ok) return detailPage(request, reply, { failure: outcome.failure, changeSummary: textOf(body, 'changeSummary') });
     return reply.redirect(`/console/advisories/${id}?done=requested`, 303);
   });
 
