@@ -47,3 +47,14 @@ test('the promise record counts kept and missed assessments and the time to ackn
   assert.equal(record.triage.medianHours, 2);
   assert.ok((record.acknowledge.worstMinutes ?? 1) < 1, 'acknowledged in the same moment as received');
 });
+
+test('the promise record counts fixes made within the time promised for their severity, and those late', async () => {
+  const onTime = await submitReport(db, { id: organisationId, name: 'Clocks Ltd' }, report, 'http://c.test');
+  const late = await submitReport(db, { id: organisationId, name: 'Clocks Ltd' }, report, 'http://c.test');
+  const pending = await submitReport(db, { id: organisationId, name: 'Clocks Ltd' }, report, 'http://c.test');
+  await db.query(`UPDATE vulnerability_reports SET fix_due = received_at + interval '30 days', fix_available_at = received_at + interval '10 days' WHERE reference = $1`, [onTime.reference]);
+  await db.query(`UPDATE vulnerability_reports SET fix_due = received_at + interval '30 days', fix_available_at = received_at + interval '40 days' WHERE reference = $1`, [late.reference]);
+  await db.query(`UPDATE vulnerability_reports SET fix_due = received_at + interval '60 days' WHERE reference = $1`, [pending.reference]);
+  const record = await promiseRecord(db, organisationId, new Date(Date.now() + 45 * 86_400_000));
+  assert.deepEqual(record.fix, { kept: 1, missed: 1, open: 1, medianDays: 25, worstDays: 40 });
+});

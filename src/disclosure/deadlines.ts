@@ -101,6 +101,8 @@ export interface PromiseRecord {
   reports: number;
   acknowledge: { medianMinutes: number | null; worstMinutes: number | null };
   triage: { kept: number; missed: number; open: number; medianHours: number | null; worstHours: number | null };
+  /** Fixes promised by severity, counted from receipt to "a fix or mitigation is available". */
+  fix: { kept: number; missed: number; open: number; medianDays: number | null; worstDays: number | null };
   overdueNow: number;
 }
 
@@ -115,6 +117,11 @@ export async function promiseRecord(q: Queryable, organisationId: string, now = 
     open: number;
     triage_median: number | null;
     triage_worst: number | null;
+    fix_kept: number;
+    fix_missed: number;
+    fix_open: number;
+    fix_median: number | null;
+    fix_worst: number | null;
     overdue: number;
   }>(
     q,
@@ -126,6 +133,11 @@ export async function promiseRecord(q: Queryable, organisationId: string, now = 
             count(*) FILTER (WHERE triaged_at IS NULL AND triage_due >= $2)::int AS open,
             percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM triaged_at - received_at) / 3600) FILTER (WHERE triaged_at IS NOT NULL) AS triage_median,
             max(extract(epoch FROM triaged_at - received_at) / 3600)::float8 AS triage_worst,
+            count(*) FILTER (WHERE fix_due IS NOT NULL AND fix_available_at IS NOT NULL AND fix_available_at <= fix_due)::int AS fix_kept,
+            count(*) FILTER (WHERE fix_due IS NOT NULL AND ((fix_available_at IS NOT NULL AND fix_available_at > fix_due) OR (fix_available_at IS NULL AND fix_due < $2)))::int AS fix_missed,
+            count(*) FILTER (WHERE fix_due IS NOT NULL AND fix_available_at IS NULL AND fix_due >= $2)::int AS fix_open,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fix_available_at - received_at) / 86400) FILTER (WHERE fix_available_at IS NOT NULL) AS fix_median,
+            max(extract(epoch FROM fix_available_at - received_at) / 86400)::float8 AS fix_worst,
             count(*) FILTER (WHERE state <> 'closed' AND CASE WHEN state = 'received' THEN least(triage_due, next_update_due) ELSE next_update_due END < $2)::int AS overdue
        FROM vulnerability_reports WHERE organisation_id = $1`,
     [organisationId, now],
@@ -135,6 +147,7 @@ export async function promiseRecord(q: Queryable, organisationId: string, now = 
     reports: r?.reports ?? 0,
     acknowledge: { medianMinutes: num(r?.ack_median), worstMinutes: num(r?.ack_worst) },
     triage: { kept: r?.kept ?? 0, missed: r?.missed ?? 0, open: r?.open ?? 0, medianHours: num(r?.triage_median), worstHours: num(r?.triage_worst) },
+    fix: { kept: r?.fix_kept ?? 0, missed: r?.fix_missed ?? 0, open: r?.fix_open ?? 0, medianDays: num(r?.fix_median), worstDays: num(r?.fix_worst) },
     overdueNow: r?.overdue ?? 0,
   };
 }

@@ -64,6 +64,7 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 <div><dt>Assessments on time</dt><dd>${record.triage.kept} kept, ${record.triage.missed} missed</dd></div>
 <div><dt>Time to acknowledge</dt><dd>${record.acknowledge.worstMinutes === null ? '—' : `worst ${record.acknowledge.worstMinutes} min`}</dd></div>
 <div><dt>Time to assess</dt><dd>${record.triage.medianHours === null ? '—' : `median ${record.triage.medianHours} h, worst ${record.triage.worstHours} h`}</dd></div>
+<div><dt>Fixes on time</dt><dd>${record.fix.kept} kept, ${record.fix.missed} missed${record.fix.medianDays === null ? '' : ` (median ${record.fix.medianDays} days, worst ${record.fix.worstDays})`}</dd></div>
 </dl>
 !${
   reports.length
