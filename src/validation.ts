@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { invalidInput, type FieldErrors } from './errors.ts';
 
 /** Parses untrusted input with a schema; failure becomes InvalidInput naming every bad field. */
@@ -18,4 +18,16 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, what 
 
 function failWith(message: string, fields: FieldErrors): never {
   throw invalidInput(message, fields);
+}
+
+/** An optional e-mail address: empty means none; anything else must be an address. */
+export function optionalEmail(message: string) {
+  return z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(254)
+    .optional()
+    .transform((v) => (v ? v : undefined))
+    .pipe(z.email({ error: message }).optional());
 }

@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createOrganisation, insertUser } from '../accounts/index.ts';
 import { ConnectableError } from '../errors.ts';
 import { createProduct } from '../registry/index.ts';
 import type { PlatformDatabase } from '../store/index.ts';
 import { openTestDatabase } from '../../test/support/database.ts';
+import { gpgVerifyDetached } from '../../test/support/gpg.ts';
 import { approveAndPublish, createAdvisory, getAdvisory, publishedAdvisories, requestApproval, updateAdvisory, withdrawApprovalRequest } from './advisories.ts';
 import { setAffected } from './affected.ts';
 import { validateCsaf, type CsafDocument } from './csaf.ts';
@@ -105,17 +102,6 @@ const refusedWith = (code: ConnectableError['code'], pattern: RegExp) => (e: unk
   return true;
 };
 
-/** Runs the real gpg in its own home, in English; the exit code is the verdict. */
-function gpg(home: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('/usr/bin/gpg', ['--homedir', home, '--batch', '--no-tty', '--no-auto-key-retrieve', ...args], { timeout: 30_000, env: { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' } }, (error, _stdout, stderr) => {
-      if (error === null) return resolve({ code: 0, stderr });
-      if (typeof error.code !== 'number') return reject(error);
-      resolve({ code: error.code, stderr });
-    });
-  });
-}
-
 before(async () => {
   db = await openTestDatabase();
   signed = await maker('Acme Devices', 'acme.test');
@@ -172,23 +158,12 @@ describe('publishing an advisory', () => {
     const { id } = await published(signed);
     const [revision] = await revisionsOf(id);
     assert.ok(revision?.signature, 'a maker with a key publishes signed');
-    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'cn-advisory-gnupg-'));
-    try {
-      const key = await getOrganisationKey(db, signed.id);
-      assert.ok(key);
-      await fs.writeFile(path.join(home, 'key.asc'), key.publicKey);
-      await fs.writeFile(path.join(home, 'advisory.json'), revision.document);
-      await fs.writeFile(path.join(home, 'advisory.json.asc'), revision.signature);
-      assert.equal((await gpg(home, ['--import', path.join(home, 'key.asc')])).code, 0);
-      const verified = await gpg(home, ['--verify', path.join(home, 'advisory.json.asc'), path.join(home, 'advisory.json')]);
-      assert.equal(verified.code, 0, verified.stderr);
-      assert.match(verified.stderr, /Good signature/);
-      await fs.writeFile(path.join(home, 'advisory.json'), revision.document.replace('Acme', 'Acne'));
-      assert.notEqual((await gpg(home, ['--verify', path.join(home, 'advisory.json.asc'), path.join(home, 'advisory.json')])).code, 0, 'a changed document fails');
-    } finally {
-      await new Promise<void>((resolve) => execFile('/usr/bin/gpgconf', ['--homedir', home, '--kill', 'all'], { timeout: 10_000 }, () => resolve()));
-      await fs.rm(home, { recursive: true, force: true });
-    }
+    const key = await getOrganisationKey(db, signed.id);
+    assert.ok(key);
+    const verified = await gpgVerifyDetached(key.publicKey, revision.document, revision.signature);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stderr, /Good signature/);
+    assert.notEqual((await gpgVerifyDetached(key.publicKey, revision.document.replace('Acme', 'Acne'), revision.signature)).code, 0, 'a changed document fails');
   });
 
   test('a maker without a signing key publishes unsigned, with its hashes', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { recordAudit, type Actor } from '../audit/index.ts';
 import { one, type Queryable } from '../store/index.ts';
 import { invalidInput } from '../errors.ts';
-import { parseInput } from '../validation.ts';
+import { optionalEmail, parseInput } from '../validation.ts';
 import { dayBases, type DayBasis } from './business-days.ts';
 
 // The promises a maker makes to reporters (PSTI Schedule 1 §2, ETSI EN 303 645 5.2-1): when they
@@ -57,14 +57,7 @@ export const policyInput = z.object({
   fixDaysLow: days(730),
   dayBasis: z.enum(dayBases, { error: 'Choose calendar days or a UK bank-holiday calendar.' }).default('calendar'),
   waitingCloseDays: days(365).default(30),
-  inboundAddress: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(254)
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .pipe(z.email({ error: 'Enter the security address, e.g. security@example.com, or leave it empty.' }).optional()),
+  inboundAddress: optionalEmail('Enter the security address, e.g. security@example.com, or leave it empty.'),
 });
 
 const columns = `scope, safe_harbour AS "safeHarbour", languages, acknowledge_hours AS "acknowledgeHours", triage_days AS "triageDays",

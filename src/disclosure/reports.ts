@@ -5,7 +5,7 @@ import { recordAudit, type Actor } from '../audit/index.ts';
 import { ConnectableError, invalidInput, notFound } from '../errors.ts';
 import { enqueueEmail } from '../mail/index.ts';
 import { one, type Database, type Queryable } from '../store/index.ts';
-import { parseInput } from '../validation.ts';
+import { optionalEmail, parseInput } from '../validation.ts';
 import { storeAttachments, type CheckedFile } from './attachments.ts';
 import { addDays } from './business-days.ts';
 import { getPolicy } from './policy.ts';
@@ -68,14 +68,7 @@ export const reportInput = z.object({
   description: z.string().trim().min(20, 'Describe the problem (at least 20 characters).').max(20_000, 'Use at most 20,000 characters.'),
   steps: z.string().trim().min(10, 'Give the steps to reproduce it, or a proof of concept.').max(50_000, 'Use at most 50,000 characters.'),
   impact: optionalText(10_000),
-  reporterEmail: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(254)
-    .optional()
-    .transform((v) => (v ? v : undefined))
-    .pipe(z.email({ error: 'Enter an e-mail address such as name@example.com, or leave it empty to stay anonymous.' }).optional()),
+  reporterEmail: optionalEmail('Enter an e-mail address such as name@example.com, or leave it empty to stay anonymous.'),
   reporterName: optionalText(100),
   aiUse: z.enum(['none', 'assisted', 'generated'], { error: 'Say whether AI tools were used to find or write this report.' }),
 });

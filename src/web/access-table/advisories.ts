@@ -2,7 +2,7 @@ import { approveAndPublish, createAdvisory, publishedAdvisories, requestApproval
 import { setAffected } from '../../disclosure/affected.ts';
 import { submitReport, transitionReport } from '../../disclosure/index.ts';
 import { generateKeyForOrganisation, getOrganisationKey, signDetached } from '../../disclosure/organisation-key.ts';
-import { everyone, type AccessRows, type Caller } from './types.ts';
+import { everyone, responders, type AccessRows } from './types.ts';
 
 // Advisories: drafts are for owners and security responders of organisation A only; publishing
 // also needs disclosure.manage (the same two roles). The public pages and CSAF files show only
@@ -10,14 +10,6 @@ import { everyone, type AccessRows, type Caller } from './types.ts';
 
 const PUBLIC_URL = 'http://connectable.test';
 
-const responders = (status: number, otherStatus: number, anonymous: number): Record<Caller, number> => ({
-  anonymous,
-  other: otherStatus,
-  owner: status,
-  security_responder: status,
-  product_manager: 403,
-  viewer: 403,
-});
 
 export const advisoryRows: AccessRows = (ctx) => {
   const actor = () => ({ label: 'access-table', organisationId: ctx.orgA });

@@ -3,17 +3,8 @@ import { deriveKey } from 'altcha-lib/algorithms/sha';
 import { instanceSecret } from '../../accounts/index.ts';
 import { generateKeyForOrganisation, getOrganisationKey, issueChallenge, setAffected, submitReport } from '../../disclosure/index.ts';
 import { encryptTo, generateOrganisationKey } from '../../disclosure/openpgp.ts';
-import { everyone, type AccessRows, type Caller } from './types.ts';
+import { everyone, responders, type AccessRows } from './types.ts';
 
-/** Owners and security responders handle reports; other roles of organisation A get 403. */
-const responders = (status: number, otherStatus: number, anonymous: number): Record<Caller, number> => ({
-  anonymous,
-  other: otherStatus,
-  owner: status,
-  security_responder: status,
-  product_manager: 403,
-  viewer: 403,
-});
 
 export const disclosureRows: AccessRows = (ctx) => {
   const report = () => ({ productText: 'Acme Camera', title: 'Telnet open with a shared password', description: 'Port 23 answers and accepts root with a shared password.', steps: 'telnet 192.0.2.1 23, log in as root', aiUse: 'none' });

@@ -45,6 +45,16 @@ export interface AccessContext {
 
 export type AccessRows = (ctx: AccessContext) => Record<string, Row>;
 
+/** Owners and security responders handle reports and advisories; other roles of organisation A get 403. */
+export const responders = (status: number, otherStatus: number, anonymous: number): Record<Caller, number> => ({
+  anonymous,
+  other: otherStatus,
+  owner: status,
+  security_responder: status,
+  product_manager: 403,
+  viewer: 403,
+});
+
 export const everyone = (status: number): Record<Caller, number> => Object.fromEntries(callers.map((c) => [c, status])) as Record<Caller, number>;
 export const signedIn = (status: number, anonymous: number): Record<Caller, number> => ({ ...everyone(status), anonymous });
 export const ownerOnly = (ownerStatus: number, otherStatus: number, anonymous: number): Record<Caller, number> => ({

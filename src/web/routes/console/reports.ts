@@ -217,21 +217,25 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
 
   app.get('/console/reports/:reportId', async (request, reply) => reportPage(request, reply));
 
-  app.post('/console/reports/:reportId/waiting', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => setWaitingOnReporter(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}#waiting`, 303);
-  });
 
-  app.post('/console/reports/:reportId/affected', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => setAffected(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}#affected`, 303);
-  });
+
+
+  // Every triage action: authorise, act, and show the report again (with the problem if any).
+  const action = (path: string, act: (actor: ReturnType<typeof actorOf>, id: string, body: Record<string, unknown>) => Promise<unknown>, anchor = '') =>
+    app.post(`/console/reports/:reportId${path}`, async (request, reply) => {
+      const p = authoriseUser(request.principal, 'reports.triage');
+      const id = uuidParam(request, 'reportId', 'That report');
+      const outcome = await attempt(() => act(actorOf(p, request.ip), id, bodyOf(request)));
+      if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
+      return reply.redirect(`/console/reports/${id}${anchor}`, 303);
+    });
+  action('/waiting', (actor, id, body) => setWaitingOnReporter(platform.db, actor, id, body), '#waiting');
+  action('/affected', (actor, id, body) => setAffected(platform.db, actor, id, body), '#affected');
+  action('/state', (actor, id, body) => transitionReport(platform.db, actor, id, body, platform.config.publicUrl));
+  action('/messages', (actor, id, body) => postResponderMessage(platform.db, actor, id, body));
+  action('/severity', (actor, id, body) => setSeverity(platform.db, actor, id, body));
+  action('/cra', (actor, id, body) => markCraEvent(platform.db, actor, id, body), '#cra');
+  action('/cra-submissions', (actor, id, body) => recordCraSubmission(platform.db, actor, id, body), '#cra');
 
   app.post('/console/reports/:reportId/affected/:productId/remove', async (request, reply) => {
     const p = authoriseUser(request.principal, 'reports.triage');
@@ -260,45 +264,10 @@ export function registerReports(app: FastifyInstance, platform: Platform): void 
     return reportPage(request, reply, { decrypted: outcome.value });
   });
 
-  app.post('/console/reports/:reportId/state', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => transitionReport(platform.db, actorOf(p, request.ip), id, bodyOf(request), platform.config.publicUrl));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}`, 303);
-  });
 
-  app.post('/console/reports/:reportId/messages', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => postResponderMessage(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}`, 303);
-  });
 
-  app.post('/console/reports/:reportId/severity', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => setSeverity(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}`, 303);
-  });
 
-  app.post('/console/reports/:reportId/cra', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => markCraEvent(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}#cra`, 303);
-  });
 
-  app.post('/console/reports/:reportId/cra-submissions', async (request, reply) => {
-    const p = authoriseUser(request.principal, 'reports.triage');
-    const id = uuidParam(request, 'reportId', 'That report');
-    const outcome = await attempt(() => recordCraSubmission(platform.db, actorOf(p, request.ip), id, bodyOf(request)));
-    if (!outcome.ok) return reportPage(request, reply, { failure: outcome.failure });
-    return reply.redirect(`/console/reports/${id}#cra`, 303);
-  });
 
   const policyPage = async (request: FastifyRequest, reply: FastifyReply, extra: { failure?: FormFailure; body?: Record<string, unknown>; saved?: boolean } = {}) => {
     const p = authoriseUser(request.principal, 'disclosure.manage');

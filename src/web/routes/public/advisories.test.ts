@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { approveAndPublish, createAdvisory, requestApproval } from '../../../disclosure/advisories.ts';
 import { setAffected } from '../../../disclosure/affected.ts';
@@ -13,6 +9,7 @@ import { setSeverity } from '../../../disclosure/severity.ts';
 import { validateCsaf } from '../../../disclosure/csaf.ts';
 import { createProduct } from '../../../registry/index.ts';
 import { Client } from '../../../../test/support/client.ts';
+import { gpgVerifyDetached } from '../../../../test/support/gpg.ts';
 import { memberOf, ownerOf, startTestPlatform, type TestPlatform } from '../../../../test/support/platform.ts';
 
 // An advisory from the console to the public: drafted and sent for approval by the owner,
@@ -41,16 +38,6 @@ function visibleText(body: string): string {
     .replace(/&#(\d+);/gu, (_m, n: string) => String.fromCodePoint(Number(n)))
     .replace(/&(amp|lt|gt|quot);/gu, (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"' })[e] ?? '')
     .replace(/\s+/gu, ' ');
-}
-
-function gpg(home: string, args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile('/usr/bin/gpg', ['--homedir', home, '--batch', '--no-tty', '--no-auto-key-retrieve', ...args], { timeout: 30_000, env: { ...process.env, LC_ALL: 'C', LANGUAGE: 'C' } }, (error, _stdout, stderr) => {
-      if (error === null) return resolve({ code: 0, stderr });
-      if (typeof error.code !== 'number') return reject(error);
-      resolve({ code: error.code, stderr });
-    });
-  });
 }
 
 before(async () => {
@@ -241,21 +228,12 @@ describe('the CSAF provider directory, for tools', () => {
   });
 
   test('the .asc signature verifies with gpg against the served bytes and the served key', async () => {
-    const home = await fs.mkdtemp(path.join(os.tmpdir(), 'cn-csaf-gnupg-'));
-    try {
-      await fs.writeFile(path.join(home, 'key.asc'), (await fetchPublic('/disclose/acme-devices/openpgp-key.asc')).body);
-      await fs.writeFile(path.join(home, 'advisory.json'), (await fetchPublic(file())).rawPayload);
-      const signature = await fetchPublic(`${file()}.asc`);
-      assert.equal(signature.statusCode, 200);
-      await fs.writeFile(path.join(home, 'advisory.json.asc'), signature.body);
-      assert.equal((await gpg(home, ['--import', path.join(home, 'key.asc')])).code, 0);
-      const verified = await gpg(home, ['--verify', path.join(home, 'advisory.json.asc'), path.join(home, 'advisory.json')]);
-      assert.equal(verified.code, 0, verified.stderr);
-      assert.match(verified.stderr, /Good signature/);
-    } finally {
-      await new Promise<void>((resolve) => execFile('/usr/bin/gpgconf', ['--homedir', home, '--kill', 'all'], { timeout: 10_000 }, () => resolve()));
-      await fs.rm(home, { recursive: true, force: true });
-    }
+    const signature = await fetchPublic(`${file()}.asc`);
+    assert.equal(signature.statusCode, 200);
+    const key = (await fetchPublic('/disclose/acme-devices/openpgp-key.asc')).body;
+    const verified = await gpgVerifyDetached(key, (await fetchPublic(file())).rawPayload, signature.body);
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stderr, /Good signature/);
   });
 
   test('a file that was never published, or a year it is not filed under, is not found', async () => {
