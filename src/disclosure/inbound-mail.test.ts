@@ -5,6 +5,7 @@ import { PNG } from 'pngjs';
 import type { PlatformDatabase } from '../store/index.ts';
 import { openTestDatabase } from '../../test/support/database.ts';
 import { referenceInSubject, replyText, startInboundMailServer, type InboundMailServer } from './inbound-mail.ts';
+import { postResponderMessage } from './reports.ts';
 
 describe('finding the report a reply is about', () => {
   test('a reference in the subject is found wherever it stands, in any case', () => {
@@ -180,6 +181,22 @@ describe('reports by e-mail', () => {
     const messages = await db.query<{ author: string; body: string }>(`SELECT author, body FROM report_messages WHERE report_id = $1 AND author = 'reporter'`, [report.id]);
     assert.deepEqual(messages, [{ author: 'reporter', body: 'The firmware version is 2.4.1.' }]);
     assert.equal((await stored()).reports, before.reports, 'no new report');
+  });
+
+  test('a responder’s reply to a report sent by e-mail goes back by e-mail, with its text, answerable to the security address', async () => {
+    const reference = referenceIn((await send({ from: 'grace@finder.example', subject: 'Shared Wi-Fi key in the hub', text: finding })).response);
+    const ack = await db.query<{ subject: string; reply_to: string | null }>(`SELECT subject, reply_to FROM outbound_emails WHERE recipient = 'grace@finder.example' ORDER BY id`);
+    assert.deepEqual(ack[0], { subject: `[${reference}] your vulnerability report to Maker Ltd was received`, reply_to: securityAddress });
+    const report = await reportRow(reference);
+    await postResponderMessage(db, { label: 'sr@maker.test', organisationId: makerId }, report.id, { body: 'Thank you. Which firmware version did you test?', visibility: 'reporter' });
+    await postResponderMessage(db, { label: 'sr@maker.test', organisationId: makerId }, report.id, { body: 'Internal: check the factory image', visibility: 'internal' });
+    const mails = await db.query<{ subject: string; body: string; reply_to: string | null }>(`SELECT subject, body, reply_to FROM outbound_emails WHERE recipient = 'grace@finder.example' ORDER BY id`);
+    assert.equal(mails.length, 2, 'the acknowledgement and the reply; internal notes never leave');
+    assert.equal(mails[1]?.subject, `[${reference}] a reply from Maker Ltd`);
+    assert.equal(mails[1]?.reply_to, securityAddress);
+    assert.match(mails[1]?.body ?? '', /^Thank you\. Which firmware version did you test\?/);
+    const { response } = await send({ from: 'grace@finder.example', subject: `Re: ${mails[1]?.subject}`, text: 'Version 3.0.2.\n\n> Thank you. Which firmware version did you test?' });
+    assert.match(response, new RegExp(`added to report ${reference}`));
   });
 
   test('the same subject from another address does not join the report: it is a new one', async () => {

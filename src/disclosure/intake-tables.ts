@@ -19,6 +19,9 @@ ALTER TABLE vulnerability_reports ADD COLUMN encrypted boolean NOT NULL DEFAULT 
 ALTER TABLE vulnerability_reports ADD COLUMN waiting_since timestamptz;
 ALTER TABLE vulnerability_reports ADD COLUMN cve text CHECK (cve ~ '^CVE-[0-9]{4}-[0-9]{4,}$');
 
+-- Replies to a report that came by e-mail go back by e-mail, answerable to the security address.
+ALTER TABLE outbound_emails ADD COLUMN reply_to text;
+
 -- Files stay in the database, never on a path a web server could serve, and are only ever sent as
 -- downloads (Content-Disposition: attachment, nosniff).
 CREATE TABLE report_attachments (

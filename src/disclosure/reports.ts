@@ -160,7 +160,9 @@ export async function submitReport(
       await enqueueEmail(tx, {
         organisationId: organisation.id,
         to: r.reporterEmail,
-        subject: `${reference}: your vulnerability report to ${organisation.name} was received`,
+        // A report sent by e-mail is answered by e-mail: a reply to this message joins the report.
+        ...(channel === 'email' && policy.inboundAddress ? { replyTo: policy.inboundAddress } : {}),
+        subject: `[${reference}] your vulnerability report to ${organisation.name} was received`,
         text: `Your report ${reference} to ${organisation.name} was received and acknowledged.\n\nFollow it, read replies and add information here (keep this link private):\n${link}\n\nAssessment is promised by ${triageDue.toUTCString()}.\n`,
       });
     }
@@ -355,17 +357,28 @@ export async function postResponderMessage(db: Database, actor: Actor & { organi
   const m = parseInput(messageInput, input, 'The message');
   const policy = await getPolicy(db, actor.organisationId);
   await db.transaction(async (tx) => {
-    const r = await one<{ reference: string; reporter_email: string | null }>(tx, 'SELECT reference, reporter_email FROM vulnerability_reports WHERE id = $1 AND organisation_id = $2', [
-      id,
-      actor.organisationId,
-    ]);
+    const r = await one<{ reference: string; reporter_email: string | null; channel: ReportChannel; organisation: string }>(
+      tx,
+      'SELECT r.reference, r.reporter_email, r.channel, o.name AS organisation FROM vulnerability_reports r JOIN organisations o ON o.id = r.organisation_id WHERE r.id = $1 AND r.organisation_id = $2',
+      [id, actor.organisationId],
+    );
     if (!r) throw notFound('That report');
     await tx.query(`INSERT INTO report_messages (report_id, author, author_label, visibility, body) VALUES ($1, 'responder', $2, $3, $4)`, [id, actor.label, m.visibility, m.body]);
     if (m.visibility === 'reporter') {
       await tx.query('UPDATE vulnerability_reports SET next_update_due = $2 WHERE id = $1', [id, addDays(new Date(), policy.updateIntervalDays, policy.dayBasis)]);
       await tx.query(`INSERT INTO report_events (report_id, event, actor) VALUES ($1, 'update_sent', $2)`, [id, actor.label]);
-      if (r.reporter_email) {
-        await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `${r.reference}: a reply to your report`, text: `You have a reply on your report ${r.reference}. Read it on your private tracking page.\n` });
+      if (r.reporter_email && r.channel === 'email' && policy.inboundAddress) {
+        // The reporter chose e-mail: the reply travels as they sent the report, and answering it
+        // adds to the report (the subject carries the reference).
+        await enqueueEmail(tx, {
+          organisationId: actor.organisationId,
+          to: r.reporter_email,
+          replyTo: policy.inboundAddress,
+          subject: `[${r.reference}] a reply from ${r.organisation}`,
+          text: `${m.body}\n\n-- \n${r.organisation}, about your report ${r.reference}. Answer this message to reply.\n`,
+        });
+      } else if (r.reporter_email) {
+        await enqueueEmail(tx, { organisationId: actor.organisationId, to: r.reporter_email, subject: `[${r.reference}] a reply to your report`, text: `You have a reply on your report ${r.reference}. Read it on your private tracking page.\n` });
       }
     }
   });
