@@ -4,6 +4,7 @@
 // Every report carries its own proof of work, solved before the run (the server's cost to check
 // one does not depend on its difficulty: an HMAC, a hash and an insert that spends it).
 // Run: npx node --import tsx bench/disclosure-intake.ts [pglite|postgres|both] [seconds]
+// BENCH_POW_BITS=0 runs the server without proofs of work; BENCH_CPU_PROF=DIR writes its CPU profile.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -35,7 +36,7 @@ async function run(kind: 'pglite' | 'postgres'): Promise<void> {
   const bodies = await solvedBodies(await instanceSecret(setup, 'proof-of-work'), 2500 * seconds);
   await setup.close();
   const { DATABASE_URL: _ignored, ...base } = process.env;
-  const child = spawn(process.execPath, ['--import', 'tsx', server], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_CPU_PROF']] : []), '--import', 'tsx', server], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
   const script = path.join(os.tmpdir(), `intake-${process.pid}.lua`);
   const bodiesFile = path.join(os.tmpdir(), `intake-${process.pid}.bodies`);

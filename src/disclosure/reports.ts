@@ -110,6 +110,11 @@ export interface SubmitOptions {
   channel?: ReportChannel;
   /** Files already checked by checkUpload; stored in the same transaction as the report. */
   attachments?: CheckedFile[];
+  /**
+   * Runs first in the report's transaction, e.g. spending its proof of work: one commit for both,
+   * and a refusal there stores nothing.
+   */
+  beforeStore?: (tx: Queryable) => Promise<void>;
 }
 
 // A report sent by e-mail cannot answer the form's questions; it is stored as undeclared.
@@ -131,6 +136,7 @@ export async function submitReport(
   if (!r.productId && !r.productText) throw invalidInput('Say which product is affected.', { productText: 'Choose a product, or name it here.' });
   const policy = await getPolicy(db, organisation.id);
   return db.transaction(async (tx) => {
+    await options.beforeStore?.(tx);
     if (r.productId && !(await one(tx, 'SELECT 1 FROM products WHERE id = $1 AND organisation_id = $2', [r.productId, organisation.id]))) {
       throw invalidInput('That product is not one of this maker’s.', { productId: 'Choose a product from the list.' });
     }

@@ -21,6 +21,7 @@ import {
 import { attachmentLimits } from '../../../disclosure/index.ts';
 import { dayBasisLabels } from '../../../disclosure/index.ts';
 import { ConnectableError, invalidInput, notFound } from '../../../errors.ts';
+import type { Queryable } from '../../../store/index.ts';
 import { publicProductsOfMaker } from '../../../registry/index.ts';
 import { bodyOf, pathParam, type Platform } from '../../context.ts';
 import { attempt, textOf, type FormFailure } from '../../forms.ts';
@@ -128,16 +129,21 @@ export function registerDisclosure(app: FastifyInstance, platform: Platform): vo
     );
   };
 
-  /** The proof of work a report carries, or the slower lane for forms sent without JavaScript. */
-  const payForReport = async (request: FastifyRequest, body: Record<string, unknown>, form: boolean): Promise<void> => {
-    if (platform.config.proofOfWorkBits === 0) return;
+  /**
+   * What a report pays: its proof of work, spent in the report's own transaction, or (for a form
+   * sent without JavaScript) a place in the slower lane.
+   */
+  const payment = (request: FastifyRequest, body: Record<string, unknown>, form: boolean): ((tx: Queryable) => Promise<void>) | undefined => {
+    if (platform.config.proofOfWorkBits === 0) return undefined;
     const submitted = body['proofOfWork'];
     if (form && (submitted === undefined || submitted === '')) {
-      if (allowWithoutProof(request.ip)) return;
+      if (allowWithoutProof(request.ip)) return undefined;
       throw new ConnectableError('CONNECTABLE_ERR_LOCKED_OUT', `Without JavaScript, ${WITHOUT_PROOF_PER_HOUR} reports an hour can be sent from one address. Wait an hour, or turn JavaScript on (the page then solves a short proof of work instead).`);
     }
-    const outcome = await spendProofOfWork(platform.db, platform.proofOfWorkKey, submitted);
-    if (!outcome.ok) throw invalidInput(outcome.reason, { proofOfWork: outcome.reason });
+    return async (tx) => {
+      const outcome = await spendProofOfWork(tx, platform.proofOfWorkKey, submitted);
+      if (!outcome.ok) throw invalidInput(outcome.reason, { proofOfWork: outcome.reason });
+    };
   };
 
   app.get('/disclose/:orgSlug', async (request, reply) => reportPage(request, reply, await makerOf(platform, request), {}));
@@ -152,8 +158,8 @@ export function registerDisclosure(app: FastifyInstance, platform: Platform): vo
       const body = bodyOf(request);
       const outcome = await attempt(async () => {
         const attachments = attachmentsOf(body);
-        await payForReport(request, body, true);
-        return submitReport(platform.db, organisation, body, platform.config.publicUrl, { channel: 'web', attachments });
+        const beforeStore = payment(request, body, true);
+        return submitReport(platform.db, organisation, body, platform.config.publicUrl, { channel: 'web', attachments, ...(beforeStore ? { beforeStore } : {}) });
       });
       if (!outcome.ok) return reportPage(request, reply, organisation, body, outcome.failure);
       const link = `${platform.config.publicUrl}/disclose/track/${outcome.value.trackingToken}`;
@@ -280,8 +286,8 @@ export function registerDisclosure(app: FastifyInstance, platform: Platform): vo
     const organisation = await makerOf(platform, request);
     const body = bodyOf(request);
     const attachments = jsonAttachmentsOf(body);
-    await payForReport(request, body, false);
-    const submitted = await submitReport(platform.db, organisation, body, platform.config.publicUrl, { channel: 'api', attachments });
+    const beforeStore = payment(request, body, false);
+    const submitted = await submitReport(platform.db, organisation, body, platform.config.publicUrl, { channel: 'api', attachments, ...(beforeStore ? { beforeStore } : {}) });
     return reply.status(201).send({
       reference: submitted.reference,
       acknowledgedAt: submitted.acknowledgedAt,
