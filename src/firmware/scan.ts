@@ -1,0 +1,87 @@
+import crypto from 'node:crypto';
+import { carve, type Signature } from './carve.ts';
+import type { Entry, Limits, Problem } from './unpack/types.ts';
+
+// Ties unpacking and inspection together: carve the image, unpack what was found, look inside
+// every extracted file for further images (two and three deep is common: a uImage holding a
+// gzip holding a cpio), and inspect each file system found. Everything stays in memory; what
+// could not be read is reported with where it was.
+
+export interface Located<T> {
+  /** Where in the image: 'squashfs@0x40000', or 'uimage@0x0/kernel.bin/cpio@0x0' when nested. */
+  location: string;
+  item: T;
+}
+
+export interface ContainerFound {
+  location: string;
+  unpacker: string;
+  offset: number;
+  length: number | undefined;
+  entries: number;
+  files: number;
+}
+
+export interface ScanProgress {
+  bytes: number;
+  entries: number;
+  containers: number;
+}
+
+export interface ScanOptions<F> {
+  signatures: readonly Signature[];
+  limits: Limits;
+  /** How many containers deep to look (an image in a file in an image …). */
+  maxDepth: number;
+  /** Inspects one file system's entries; paths are relative to that file system. */
+  inspect: (entries: Entry[], location: string) => Promise<F[]>;
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+export interface ScanResult<F> {
+  sha256: string;
+  size: number;
+  containers: ContainerFound[];
+  findings: Located<F>[];
+  problems: Located<Problem>[];
+}
+
+const MIN_NESTED_BYTES = 32;
+
+/** Unpacks an image (or a blob found inside one) recursively and inspects what it holds. */
+export async function scanBlob<F>(blob: Uint8Array, options: ScanOptions<F>): Promise<ScanResult<F>> {
+  const result: ScanResult<F> = { sha256: crypto.createHash('sha256').update(blob).digest('hex'), size: blob.byteLength, containers: [], findings: [], problems: [] };
+  const progress = (): void => options.onProgress?.({ bytes: options.limits.used.bytes, entries: options.limits.used.entries, containers: result.containers.length });
+
+  const explore = async (bytes: Uint8Array, location: string, depth: number): Promise<number> => {
+    const { found, problems } = carve(bytes, options.signatures, options.limits);
+    for (const p of problems) result.problems.push({ location: location || '(image)', item: p });
+    for (const c of found) {
+      const here = `${location ? `${location}/` : ''}${c.unpacker}@0x${c.offset.toString(16)}`;
+      const files = c.result.entries.filter((e) => e.type === 'file');
+      result.containers.push({ location: here, unpacker: c.unpacker, offset: c.offset, length: c.length, entries: c.result.entries.length, files: files.length });
+      for (const p of c.result.problems) result.problems.push({ location: here, item: p });
+      progress();
+      for (const finding of await options.inspect(c.result.entries, here)) result.findings.push({ location: here, item: finding });
+      if (depth >= options.maxDepth) {
+        if (files.some((f) => (f.data?.byteLength ?? 0) >= MIN_NESTED_BYTES)) {
+          result.problems.push({ location: here, item: { message: `not looked into: files more than ${options.maxDepth} containers deep` } });
+        }
+        continue;
+      }
+      for (const file of files) {
+        if (!file.data || file.data.byteLength < MIN_NESTED_BYTES) continue;
+        await explore(file.data, `${here}/${file.path}`, depth + 1);
+      }
+    }
+    return found.length;
+  };
+
+  const containers = await explore(blob, '', 1);
+  if (containers === 0) {
+    // Nothing we can unpack: still a file whose strings may hold credentials.
+    result.problems.push({ location: '(image)', item: { message: 'no known file system, archive or compressed stream was found; the image was inspected as one file' } });
+    for (const finding of await options.inspect([{ path: 'image.bin', type: 'file', mode: 0o644, data: blob }], '(image)')) result.findings.push({ location: '(image)', item: finding });
+  }
+  return result;
+}
