@@ -36,6 +36,8 @@ export interface ScanOptions<F> {
   /** Inspects one file system's entries; paths are relative to that file system. */
   inspect: (entries: Entry[], location: string) => Promise<F[]>;
   onProgress?: (progress: ScanProgress) => void;
+  /** Scan these entries (a directory already extracted) instead of carving the blob. */
+  entries?: Entry[];
 }
 
 export interface ScanResult<F> {
@@ -58,25 +60,37 @@ export async function scanBlob<F>(blob: Uint8Array, options: ScanOptions<F>): Pr
     for (const p of problems) result.problems.push({ location: location || '(image)', item: p });
     for (const c of found) {
       const here = `${location ? `${location}/` : ''}${c.unpacker}@0x${c.offset.toString(16)}`;
-      const files = c.result.entries.filter((e) => e.type === 'file');
-      result.containers.push({ location: here, unpacker: c.unpacker, offset: c.offset, length: c.length, entries: c.result.entries.length, files: files.length });
+      result.containers.push({
+        location: here,
+        unpacker: c.unpacker,
+        offset: c.offset,
+        length: c.length,
+        entries: c.result.entries.length,
+        files: c.result.entries.filter((e) => e.type === 'file').length,
+      });
       for (const p of c.result.problems) result.problems.push({ location: here, item: p });
       progress();
-      for (const finding of await options.inspect(c.result.entries, here)) result.findings.push({ location: here, item: finding });
-      if (depth >= options.maxDepth) {
-        if (files.some((f) => (f.data?.byteLength ?? 0) >= MIN_NESTED_BYTES)) {
-          result.problems.push({ location: here, item: { message: `not looked into: files more than ${options.maxDepth} containers deep` } });
-        }
-        continue;
-      }
-      for (const file of files) {
-        if (!file.data || file.data.byteLength < MIN_NESTED_BYTES) continue;
-        await explore(file.data, `${here}/${file.path}`, depth + 1);
-      }
+      await visit(c.result.entries, here, depth);
     }
     return found.length;
   };
 
+  /** Inspects one file system, then looks for images inside its files. */
+  const visit = async (entries: Entry[], here: string, depth: number): Promise<void> => {
+    for (const finding of await options.inspect(entries, here)) result.findings.push({ location: here, item: finding });
+    const files = entries.filter((e) => e.type === 'file' && (e.data?.byteLength ?? 0) >= MIN_NESTED_BYTES);
+    if (depth >= options.maxDepth) {
+      if (files.length) result.problems.push({ location: here, item: { message: `not looked into: files more than ${options.maxDepth} containers deep` } });
+      return;
+    }
+    for (const file of files) if (file.data) await explore(file.data, `${here}/${file.path}`, depth + 1);
+  };
+
+  if (options.entries) {
+    // An already-extracted tree: it is the file system; images inside it are still unpacked.
+    await visit(options.entries, '(directory)', 1);
+    return result;
+  }
   const containers = await explore(blob, '', 1);
   if (containers === 0) {
     // Nothing we can unpack: still a file whose strings may hold credentials.
