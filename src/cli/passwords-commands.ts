@@ -27,7 +27,7 @@ import {
 } from '../passwords/index.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
 
-const VERSION = '0.1.0';
+export const VERSION = '0.1.0';
 
 function integer(value: string | boolean | undefined, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;

@@ -9,6 +9,8 @@ export interface Signature {
   unpacker: Unpacker;
   /** Byte sequences a container of this kind starts with; the detector confirms. */
   magics: Uint8Array[];
+  /** Where the magic stands from the container's start (tar's 'ustar' is at 257). */
+  magicOffset?: number;
 }
 
 export interface Carved {
@@ -28,8 +30,9 @@ export function carve(blob: Uint8Array, signatures: readonly Signature[], limits
   const problems: Problem[] = [];
   for (const signature of signatures) {
     for (const magic of signature.magics) {
-      for (let at = buffer.indexOf(magic, 0); at !== -1; at = buffer.indexOf(magic, at + 1)) {
-        candidates.push({ offset: at, signature });
+      const shift = signature.magicOffset ?? 0;
+      for (let at = buffer.indexOf(magic, shift); at !== -1; at = buffer.indexOf(magic, at + 1)) {
+        candidates.push({ offset: at - shift, signature });
         if (candidates.length > MAX_CANDIDATES) {
           problems.push({ message: `more than ${MAX_CANDIDATES} possible container starts; only the first were examined` });
           break;
