@@ -170,7 +170,6 @@ async function workerExecutor(count: number, shared: string[]): Promise<Executor
       entry?.resolve(result);
     });
     worker.on('error', (error) => {
-      if (process.env.CRACK_DEBUG) console.error("worker error", error);
       alive.delete(worker);
       for (const [id, entry] of pending) {
         if (entry.worker === worker) {

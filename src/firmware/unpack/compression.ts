@@ -12,6 +12,7 @@
 
 import zlib from 'node:zlib';
 import { decodeBzip2 } from './bzip2.ts';
+import { crc32 } from './crc32.ts';
 import { decodeLzmaAlone, decodeLzmaRaw, parseLzmaAloneHeader, type LzmaProperties } from './lzma.ts';
 import { decodeLzo1x } from './lzo.ts';
 import { decodeXz } from './xz.ts';
@@ -50,9 +51,8 @@ export interface DecompressOptions {
  * maxOutput (detected before allocating past the bound).
  *
  * Trailing bytes after a complete stream are ignored for the self-delimiting formats (xz, lzma,
- * bzip2, zstd; gzip only when they are zeros), since carved streams are usually followed by
- * padding or the next part of the image; LZO, which has no end of its own beyond the end
- * marker, must use its input exactly.
+ * bzip2, zstd, gzip), since carved streams are usually followed by padding or the next part of
+ * the image; LZO, which has no end of its own beyond the end marker, must use its input exactly.
  */
 export function decompress(kind: CompressionKind, input: Uint8Array, maxOutput: number, options: DecompressOptions = {}): Uint8Array {
   if (!(Number.isSafeInteger(maxOutput) && maxOutput >= 0)) throw new DecompressionError(`${kind}: invalid output bound ${maxOutput}`);
@@ -100,10 +100,12 @@ function viaNodeZlib(kind: 'gzip' | 'zlib' | 'deflate' | 'zstd', input: Uint8Arr
   const limit = expectedSize === undefined ? maxOutput : Math.min(maxOutput, expectedSize);
   // node refuses a maxOutputLength below 1; an empty result is still checked against 0 afterwards.
   const maxOutputLength = Math.max(1, limit);
+  const tooLarge = (): DecompressionError =>
+    limit < maxOutput ? new DecompressionError(`${kind}: output is longer than the expected ${limit} bytes`) : outputExceeds(kind, maxOutput);
   try {
     switch (kind) {
       case 'gzip':
-        return zlib.gunzipSync(input, { maxOutputLength });
+        return gunzip(input, limit, tooLarge);
       case 'zlib':
         return zlib.inflateSync(input, { maxOutputLength });
       case 'deflate':
@@ -113,17 +115,116 @@ function viaNodeZlib(kind: 'gzip' | 'zlib' | 'deflate' | 'zstd', input: Uint8Arr
         // whatever maxOutputLength says; capping the window keeps that allocation near the bound
         // (frames made by the zstd tool at levels up to 19 never need more than 2^23).
         const windowLog = Math.min(ZSTD_WINDOW_LOG_CEILING, Math.max(ZSTD_WINDOW_LOG_FLOOR, Math.ceil(Math.log2(limit + 1))));
-        return zlib.zstdDecompressSync(input, { maxOutputLength, params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLog } });
+        return zlib.zstdDecompressSync(input.subarray(0, zstdFramesLength(input)), { maxOutputLength, params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLog } });
       }
     }
   } catch (error) {
-    if (error instanceof RangeError && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      if (limit < maxOutput) throw new DecompressionError(`${kind}: output is longer than the expected ${limit} bytes`);
-      throw outputExceeds(kind, maxOutput);
-    }
+    if (error instanceof DecompressionError) throw error;
+    if (error instanceof RangeError && (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     const message = error instanceof Error ? error.message : String(error);
     throw new DecompressionError(`${kind}: ${message}`);
   }
+}
+
+/** What node's zlib returns with `info: true` (its type definitions do not describe it). */
+interface InflateWithInfo {
+  buffer: Uint8Array;
+  engine: { bytesWritten: number };
+}
+
+const GZIP_FLAG_HCRC = 0x02;
+const GZIP_FLAG_EXTRA = 0x04;
+const GZIP_FLAG_NAME = 0x08;
+const GZIP_FLAG_COMMENT = 0x10;
+
+/**
+ * gzip members, read one by one: node's gunzipSync fails on anything after the last member that
+ * is not zeros, and a stream carved from an image is followed by the rest of the image. The
+ * header is parsed here, the deflate body inflated by node (which reports how much input it
+ * used), and the CRC-32 and size trailer checked here. Further members are read while they follow.
+ */
+function gunzip(input: Uint8Array, limit: number, tooLarge: () => DecompressionError): Uint8Array {
+  const members: Uint8Array[] = [];
+  let total = 0;
+  let at = 0;
+  do {
+    const bodyStart = gzipBodyStart(input, at);
+    const room = limit - total;
+    const { buffer, engine } = zlib.inflateRawSync(input.subarray(bodyStart), { info: true, maxOutputLength: Math.max(1, room) }) as unknown as InflateWithInfo;
+    // node's bound cannot be 0, so a member that adds a byte when no room is left is caught here.
+    if (buffer.length > room) throw tooLarge();
+    const trailer = bodyStart + engine.bytesWritten;
+    if (trailer + 8 > input.length) throw new DecompressionError(`gzip: the member trailer is cut short at byte ${input.length}`);
+    const view = new DataView(input.buffer, input.byteOffset + trailer, 8);
+    if (view.getUint32(0, true) !== crc32(buffer)) throw new DecompressionError(`gzip: CRC-32 mismatch in the member trailer at byte ${trailer}`);
+    if (view.getUint32(4, true) !== buffer.length % 2 ** 32) throw new DecompressionError(`gzip: size mismatch in the member trailer at byte ${trailer}`);
+    members.push(buffer);
+    total += buffer.length;
+    at = trailer + 8;
+  } while (input[at] === 0x1f && input[at + 1] === 0x8b && input[at + 2] === 0x08);
+  return members.length === 1 ? members[0]! : Buffer.concat(members);
+}
+
+/** Where the deflate data of the gzip member at `at` starts (RFC 1952 header). */
+function gzipBodyStart(input: Uint8Array, at: number): number {
+  const cut = (): DecompressionError => new DecompressionError(`gzip: header cut short at byte ${input.length}`);
+  if (at + 10 > input.length) throw cut();
+  if (input[at] !== 0x1f || input[at + 1] !== 0x8b) throw new DecompressionError(`gzip: not a gzip member at byte ${at} (bad magic number)`);
+  if (input[at + 2] !== 0x08) throw new DecompressionError(`gzip: compression method ${input[at + 2]} at byte ${at + 2} is not deflate`);
+  const flags = input[at + 3]!;
+  if (flags & 0xe0) throw new DecompressionError(`gzip: reserved header flags set at byte ${at + 3}`);
+  let next = at + 10;
+  if (flags & GZIP_FLAG_EXTRA) {
+    if (next + 2 > input.length) throw cut();
+    next += 2 + (input[next]! | (input[next + 1]! << 8));
+  }
+  for (const flag of [GZIP_FLAG_NAME, GZIP_FLAG_COMMENT]) {
+    if (flags & flag) {
+      const end = input.indexOf(0, next);
+      if (end === -1) throw cut();
+      next = end + 1;
+    }
+  }
+  if (flags & GZIP_FLAG_HCRC) next += 2;
+  if (next > input.length) throw cut();
+  return next;
+}
+
+/**
+ * How many bytes the zstd frames at the start of input span (RFC 8878: frame header, blocks with
+ * their 3-byte headers, optional checksum; skippable frames too). node's decoder takes whatever
+ * follows the last frame for another frame and fails, and a carved stream is followed by the
+ * rest of the image. When the walk cannot finish (cut short), the whole input goes to node, which
+ * reports what is wrong.
+ */
+function zstdFramesLength(input: Uint8Array): number {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  let at = 0;
+  while (at + 4 <= input.length) {
+    const magic = view.getUint32(at, true);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      if (at + 8 > input.length) return input.length;
+      at += 8 + view.getUint32(at + 4, true);
+      continue;
+    }
+    if (magic !== 0xfd2fb528) break;
+    if (at + 5 > input.length) return input.length;
+    const descriptor = input[at + 4]!;
+    const singleSegment = (descriptor & 0x20) !== 0;
+    const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
+    const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+    at += 5 + (singleSegment ? 0 : 1) + dictionaryBytes + contentSizeBytes;
+    for (;;) {
+      if (at + 3 > input.length) return input.length;
+      const header = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
+      const type = (header >>> 1) & 3;
+      at += 3 + (type === 1 ? 1 : header >>> 3);
+      if (header & 1) break;
+    }
+    if (descriptor & 0x04) at += 4;
+  }
+  // No frame at all: node's own message says what the bytes are not.
+  return at === 0 ? input.length : Math.min(at, input.length);
 }
 
 function startsWith(bytes: Uint8Array, offset: number, magic: readonly number[]): boolean {

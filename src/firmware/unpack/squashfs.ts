@@ -179,7 +179,7 @@ class SquashfsReader {
   readonly problems: Problem[];
   private readonly metadata = new Map<number, { data: Uint8Array; next: number }>();
   private metadataBytes = 0;
-  private readonly fragments = new Map<number, Uint8Array>();
+  private readonly fragments = new Map<number, Uint8Array | Corruption>();
   private readonly ids = new Map<number, Uint32Array>();
   private idTableBroken = false;
   /** File contents by where their blocks start, so deduplicated files share one decompression. */
@@ -230,7 +230,7 @@ class SquashfsReader {
         throw error;
       }
     }
-    if (data.length === 0) throw new Corruption(`the metadata block at ${position} holds nothing`);
+    if (data.length === 0 || data.length > METADATA_BLOCK_SIZE) throw new Corruption(`the metadata block at ${position} holds ${data.length} bytes (at most ${METADATA_BLOCK_SIZE})`);
     // Metadata is tiny next to data in a real image; a hostile one could make a million blocks
     // expand 2700-fold, so what is held is bounded like a single file.
     this.metadataBytes += data.length;
@@ -392,9 +392,22 @@ class SquashfsReader {
     }
   }
 
+  /** A fragment block, decompressed once; a block that failed keeps failing without another attempt. */
   fragmentBlock(index: number): Uint8Array {
     const cached = this.fragments.get(index);
+    if (cached instanceof Corruption) throw cached;
     if (cached) return cached;
+    try {
+      const data = this.readFragmentBlock(index);
+      this.fragments.set(index, data);
+      return data;
+    } catch (error) {
+      if (error instanceof Corruption) this.fragments.set(index, error);
+      throw error;
+    }
+  }
+
+  private readFragmentBlock(index: number): Uint8Array {
     if (index >= this.superblock.fragmentCount) throw new Corruption(`fragment ${index} is beyond the ${this.superblock.fragmentCount} fragments`);
     const pointer = u64(this.slice(this.superblock.fragmentTableStart + Math.floor(index / 512) * 8, 8, 'the fragment table index'), 0);
     const entry = this.metadataBytesAt(pointer, (index % 512) * 16, 16, 'a fragment entry');
@@ -403,18 +416,13 @@ class SquashfsReader {
     const size = word & 0xffffff;
     if (size > this.superblock.blockSize) throw new Corruption(`fragment ${index} claims ${size} bytes on disk, more than a block`);
     const stored = this.slice(start, size, `fragment block ${index}`);
-    let data: Uint8Array;
-    if (word & DATA_UNCOMPRESSED) data = stored;
-    else {
-      try {
-        data = this.decompressBlock(stored, this.superblock.blockSize);
-      } catch (error) {
-        if (error instanceof DecompressionError) throw new Corruption(`fragment block ${index} does not decompress: ${error.message}`);
-        throw error;
-      }
+    if (word & DATA_UNCOMPRESSED) return stored;
+    try {
+      return this.decompressBlock(stored, this.superblock.blockSize);
+    } catch (error) {
+      if (error instanceof DecompressionError) throw new Corruption(`fragment block ${index} does not decompress: ${error.message}`);
+      throw error;
     }
-    this.fragments.set(index, data);
-    return data;
   }
 
   /** The file's bytes; every unreadable block becomes a Problem and stays zero-filled. */

@@ -252,6 +252,23 @@ describe('FIT images written by mkimage', () => {
     );
   });
 
+  test('images whose external data overlap are refused after the first', () => {
+    // What a hostile writer (not mkimage) would make: many images naming the same bytes.
+    const dts = path.join(work, 'overlap.dts');
+    const nodes = Array.from({ length: 20 }, (_, i) => `img-${i} { data-position = <0x1000>; data-size = <0x800>; compression = "none"; };`).join(' ');
+    fs.writeFileSync(dts, `/dts-v1/;\n/ { images { ${nodes} }; };\n`);
+    const tree = execFileSync('dtc', ['-I', 'dts', '-O', 'dtb', dts], { stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.ok(tree.length < 0x1000);
+    const image = Buffer.concat([tree, Buffer.alloc(0x1000 - tree.length), dtb.subarray(0, 0x800)]);
+    const result = uimage.unpack(image, 0, limits());
+    assert.deepEqual(
+      result.entries.map((entry) => entry.path),
+      ['fit/img-0'],
+    );
+    assert.equal(result.problems.filter((problem) => /overlaps that of another image/.test(problem.message)).length, 19);
+    assert.equal(result.length, 0x1800);
+  });
+
   test('a plain device tree (no /images) is not taken for a FIT', () => {
     const dts = path.join(work, 'plain.dts');
     fs.writeFileSync(dts, '/dts-v1/;\n/ { model = "board"; chosen { bootargs = "console=ttyS0"; }; };\n');

@@ -436,40 +436,49 @@ function unpackFit(bytes: Uint8Array, offset: number, header: FdtHeader, limits:
   // External data ('mkimage -E') follows the tree, at offsets from its 4-byte-aligned end.
   const externalBase = Math.ceil(header.totalSize / 4) * 4;
   let length = header.totalSize;
-  // External ranges already used: two images sharing bytes is how a small FIT would make us hash
-  // and decompress the same data over and over.
-  const used: [number, number][] = [];
+  const located: { image: FdtNode; path: string; data: Uint8Array | undefined; start: number; end: number }[] = [];
   for (const image of images.children) {
     const path = safePath(`fit/${image.name}`)?.path;
     if (!path || path !== `fit/${image.name}`) {
       problems.push({ offset, message: `the image node name ${JSON.stringify(image.name)} is not a plain name; skipped` });
       continue;
     }
-    let data = image.properties.get('data');
-    if (data === undefined) {
-      const dataOffset = numberProperty(image, 'data-offset');
-      const position = numberProperty(image, 'data-position');
-      const size = numberProperty(image, 'data-size');
-      const start = position ?? (dataOffset === undefined ? undefined : externalBase + dataOffset);
-      if (start === undefined || size === undefined) {
-        problems.push({ path, message: 'the image has neither data nor an external data offset and size' });
-        continue;
-      }
-      if (offset + start + size > bytes.length) {
-        problems.push({ path, message: `the external data (${size} bytes at ${start}) runs past the end of the image` });
-        continue;
-      }
-      if (size > 0 && used.some(([from, to]) => start < to && from < start + size)) {
-        problems.push({ path, message: 'the external data overlaps that of another image; not read' });
-        continue;
-      }
-      used.push([start, start + size]);
-      data = bytes.subarray(offset + start, offset + start + size);
-      length = Math.max(length, start + size);
+    const embedded = image.properties.get('data');
+    if (embedded !== undefined) {
+      located.push({ image, path, data: embedded, start: Number.NaN, end: Number.NaN });
+      continue;
     }
+    const dataOffset = numberProperty(image, 'data-offset');
+    const position = numberProperty(image, 'data-position');
+    const size = numberProperty(image, 'data-size');
+    const start = position ?? (dataOffset === undefined ? undefined : externalBase + dataOffset);
+    if (start === undefined || size === undefined) {
+      problems.push({ path, message: 'the image has neither data nor an external data offset and size' });
+      continue;
+    }
+    if (offset + start + size > bytes.length) {
+      problems.push({ path, message: `the external data (${size} bytes at ${start}) runs past the end of the image` });
+      continue;
+    }
+    located.push({ image, path, data: bytes.subarray(offset + start, offset + start + size), start, end: start + size });
+    length = Math.max(length, start + size);
+  }
+  // Two images sharing external bytes is how a small FIT would make us hash and decompress the
+  // same data over and over; mkimage never writes it.
+  const external = located.filter((item) => !Number.isNaN(item.start) && item.end > item.start).sort((a, b) => a.start - b.start);
+  let reach = -1;
+  for (const item of external) {
+    if (item.start < reach) {
+      problems.push({ path: item.path, message: 'the external data overlaps that of another image; not read' });
+      item.data = undefined;
+    }
+    reach = Math.max(reach, item.end);
+  }
+  for (const { image, path, data } of located) {
+    if (data === undefined) continue;
+    spend(limits, 0, 0); // the deadline, between images
     checkHashes(image, data, path, problems);
-    const compression = stringProperty(image, 'compression') ?? 'none';
-    addPayload(path, compression, data, limits, entries, problems, offset);
+    addPayload(path, stringProperty(image, 'compression') ?? 'none', data, limits, entries, problems, offset);
   }
   return length;
 }
