@@ -8,7 +8,7 @@ import { inspect, printableStrings } from './hardcoded.ts';
 const file = (path: string, content: string | Uint8Array): Entry => ({ path, type: 'file', mode: 0o755, data: typeof content === 'string' ? Buffer.from(content) : content });
 // A binary: an ELF header, then random bytes with NUL-terminated strings placed among them.
 function binary(...strings: string[]): Uint8Array {
-  const parts: Buffer[] = [Buffer.from('\x7fELF\x01\x01\x01\0', 'latin1')];
+  const parts: Uint8Array[] = [Buffer.from('\x7fELF\x01\x01\x01\0', 'latin1')];
   for (const s of strings) parts.push(randomBytes(64).map((b) => (b < 0x20 || b > 0x7e ? b : 0)), Buffer.from(`\0${s}\0`, 'latin1'));
   return Buffer.concat(parts);
 }

@@ -6,7 +6,7 @@
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Entry } from '../unpack/types.ts';
 import { printableStrings } from './hardcoded.ts';
-import { basename, entropyPerChar, files, looksLikeText, mask, SHARED_SECRET_LAW, textOf, uniqueFindings, type Finding, type InspectContext } from './finding.ts';
+import { basename, entropyPerChar, files, looksLikeText, mask, SHARED_SECRET_LAW, uniqueFindings, type Finding, type InspectContext } from './finding.ts';
 
 const PEM_KEY = /-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED |OPENSSH )?PRIVATE KEY)-----([A-Za-z0-9+/=\s:,\-]*?)-----END \1-----/g;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]*?-----END CERTIFICATE-----/g;

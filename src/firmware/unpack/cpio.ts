@@ -12,7 +12,7 @@
 // only one of them (GNU cpio: the last). Names of one inode without data become 'hardlink' entries
 // whose target is the name that has the data, as tar and SquashFS report them.
 
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 type Format = 'newc' | 'crc' | 'odc' | 'binary-le' | 'binary-be';
 
@@ -137,22 +137,7 @@ function align(position: number, start: number, alignment: number): number {
  * The normalised path of a stored name, with a Problem when it was absolute or climbed out with
  * '..'; null (no Problem) for names that are the archive's root itself ('.', './').
  */
-function archivePath(raw: string, offset: number, problems: Problem[]): string | null {
-  const normal = safePath(raw);
-  const shown = JSON.stringify(raw);
-  if (raw.startsWith('/') && normal) problems.push({ path: normal.path, offset, message: `the stored path ${shown} is absolute; read as relative to the archive` });
-  if (normal?.escaped || (!normal && raw.split(/[/\\]/).includes('..'))) {
-    problems.push({ ...(normal ? { path: normal.path } : {}), offset, message: `the stored path ${shown} climbs out of the archive with '..'; ${normal ? 'kept inside' : 'skipped'}` });
-  }
-  return normal?.path ?? null;
-}
 
-/** Whether a relative symlink target climbs above the archive's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
-}
 
 function byteSum(data: Uint8Array): number {
   let sum = 0;

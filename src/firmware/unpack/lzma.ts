@@ -735,7 +735,7 @@ function allocate(format: string, size: number): Uint8Array {
 /** The initial buffer for output of unknown size: enough for typical ratios, never past the bound. */
 function initialCapacity(inputLength: number, maxOutput: number, expectedSize: number | undefined): number {
   if (expectedSize !== undefined) return Math.min(maxOutput, expectedSize);
-  return Math.min(maxOutput, Math.max(256 * 1024, inputLength * 4));
+  return Math.min(maxOutput, Math.max(64 * 1024, inputLength * 4));
 }
 
 function validateProperties(format: string, props: LzmaProperties): void {

@@ -177,6 +177,21 @@ describe('SquashFS images written by mksquashfs', () => {
     }
   });
 
+  test('images written with compressor options (BCJ filters, LZO and LZ4 variants, gzip window) read the same', () => {
+    for (const options of [
+      ['-comp', 'xz', '-Xbcj', 'x86,arm,armthumb'],
+      ['-comp', 'lzo', '-Xalgorithm', 'lzo1x_1'],
+      ['-comp', 'lz4', '-Xhc'],
+      ['-comp', 'gzip', '-Xwindow-size', '9', '-Xstrategy', 'filtered'],
+      ['-comp', 'zstd', '-Xcompression-level', '22'],
+    ]) {
+      const image = mksquashfs(tree, path.join(work, 'options.sqsh'), options);
+      const result = squashfs.unpack(image, 0, limits());
+      assert.equal(result.problems.length, 1, `only the escaping symlink is a problem with ${options.join(' ')}`);
+      assertSameTree(result.entries, treeEntries);
+    }
+  });
+
   test('owners come from the id table', () => {
     const image = mksquashfs(tree, path.join(work, 'owners.sqsh'), ['-force-uid', '1000', '-force-gid', '1001']);
     const entries = squashfs.unpack(image, 0, limits()).entries;

@@ -7,17 +7,17 @@
 // Limitations: little-endian 4.0 only (big-endian 'sqsh' images and versions before 4.0 are
 // detected and reported as unsupported); extended attributes and the export table are not read.
 //
-// Hard links: the first name met for an inode (in directory order, depth first) becomes a 'file'
-// (or link, device…) entry; every further name for the same inode becomes a 'hardlink' entry
-// whose target is that first path. Same as tar records them, and a file's bytes are held and
-// charged against the limits once.
+// Hard links: the first name met for an inode (each directory's entries in order, then its
+// subdirectories) becomes a 'file' (or link, device…) entry; every further name for the same
+// inode becomes a 'hardlink' entry whose target is that first path. Same as tar records them,
+// and a file's bytes are held and charged against the limits once.
 //
 // Modes: SquashFS stores only the permission bits; entries carry the full st_mode (type bits
 // added) so every unpacker reports modes the same way.
 
 import { decompress, DecompressionError } from './compression.ts';
 import { decodeLz4Block } from './lz4.ts';
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 96;
 const METADATA_BLOCK_SIZE = 8192;
@@ -631,12 +631,6 @@ function childPath(parent: string, name: string, problems: Problem[]): string | 
   return safePath(shown)?.path ?? null;
 }
 
-/** Whether a relative symlink target climbs above the image's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
-}
 
 export const squashfs: Unpacker = {
   name: 'squashfs',

@@ -11,7 +11,7 @@
 //
 // Hard links are 'hardlink' entries whose target is the normalised path they link to, as stored.
 
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const BLOCK = 512;
 const text = new TextDecoder('utf-8');
@@ -192,22 +192,7 @@ function sparseMapInData(data: Uint8Array, realSize: number): { map: SparseMap; 
 }
 
 /** The normalised path of a stored name, with Problems for absolute and escaping names; null for the root itself. */
-function archivePath(raw: string, offset: number, problems: Problem[]): string | null {
-  const normal = safePath(raw);
-  const shown = JSON.stringify(raw);
-  if (raw.startsWith('/') && normal) problems.push({ path: normal.path, offset, message: `the stored path ${shown} is absolute; read as relative to the archive` });
-  if (normal?.escaped || (!normal && raw.split(/[/\\]/).includes('..'))) {
-    problems.push({ ...(normal ? { path: normal.path } : {}), offset, message: `the stored path ${shown} climbs out of the archive with '..'; ${normal ? 'kept inside' : 'skipped'}` });
-  }
-  return normal?.path ?? null;
-}
 
-/** Whether a relative symlink target climbs above the archive's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
-}
 
 function unpackTar(bytes: Uint8Array, offset: number, limits: Limits): { entries: Entry[]; problems: Problem[]; length?: number } {
   const entries: Entry[] = [];

@@ -96,6 +96,30 @@ export function safePath(raw: string): { path: string; escaped: boolean } | null
   return parts.length ? { path: parts.join('/'), escaped } : null;
 }
 
+/**
+ * A path as an archive stored it, made safe: absolute paths (also 'C:\\' and '\\') are read as
+ * relative and a '..' that climbs out is kept inside — each reported as a Problem. Null when
+ * nothing is left of the name.
+ */
+export function archivePath(raw: string, offset: number, problems: Problem[]): string | null {
+  const normal = safePath(raw);
+  const shown = JSON.stringify(raw);
+  if ((raw.startsWith('/') || raw.startsWith('\\') || /^[A-Za-z]:/.test(raw)) && normal) {
+    problems.push({ path: normal.path, offset, message: `the stored path ${shown} is absolute; read as relative to the archive` });
+  }
+  if (normal?.escaped || (!normal && raw.split(/[/\\]/).includes('..'))) {
+    problems.push({ ...(normal ? { path: normal.path } : {}), offset, message: `the stored path ${shown} climbs out of the archive with '..'; ${normal ? 'kept inside' : 'skipped'}` });
+  }
+  return normal?.path ?? null;
+}
+
+/** Whether a relative symlink target climbs above the archive's root from where the link sits. */
+export function linkEscapes(linkPath: string, target: string): boolean {
+  if (target.startsWith('/')) return false;
+  const directory = linkPath.split('/').slice(0, -1).join('/');
+  return safePath(`${directory}/${target}`)?.escaped ?? false;
+}
+
 /** A container or compression format found by its magic bytes. */
 export interface Unpacker {
   /** Short name used in reports, e.g. 'squashfs', 'cpio-newc', 'gzip'. */

@@ -18,7 +18,7 @@
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
@@ -257,22 +257,7 @@ function uncompress(entry: CentralEntry, stored: Uint8Array, maxOutput: number):
 }
 
 /** The normalised path of a stored name, with Problems for absolute and escaping names; null for the root itself. */
-function archivePath(raw: string, offset: number, problems: Problem[]): string | null {
-  const normal = safePath(raw);
-  const shown = JSON.stringify(raw);
-  if ((raw.startsWith('/') || raw.startsWith('\\') || /^[A-Za-z]:/.test(raw)) && normal) problems.push({ path: normal.path, offset, message: `the stored path ${shown} is absolute; read as relative to the archive` });
-  if (normal?.escaped || (!normal && raw.split(/[/\\]/).includes('..'))) {
-    problems.push({ ...(normal ? { path: normal.path } : {}), offset, message: `the stored path ${shown} climbs out of the archive with '..'; ${normal ? 'kept inside' : 'skipped'}` });
-  }
-  return normal?.path ?? null;
-}
 
-/** Whether a relative symlink target climbs above the archive's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
-}
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
