@@ -133,14 +133,21 @@ class Output {
     this.maxOutput = maxOutput;
   }
 
+  /** Bytes that may still be written. */
+  get room(): number {
+    return this.limit - this.length;
+  }
+
+  tooLarge(): DecompressionError {
+    if (this.limit < this.maxOutput) return new DecompressionError(`bzip2: output is longer than the expected ${this.limit} bytes`);
+    return outputExceeds('bzip2', this.maxOutput);
+  }
+
   /** Makes sure `more` bytes fit, or throws when they would pass the bound. */
   reserve(more: number): void {
     const needed = this.length + more;
     if (needed <= this.bytes.length) return;
-    if (needed > this.limit) {
-      if (this.limit < this.maxOutput) throw new DecompressionError(`bzip2: output is longer than the expected ${this.limit} bytes`);
-      throw outputExceeds('bzip2', this.maxOutput);
-    }
+    if (needed > this.limit) throw this.tooLarge();
     const next = new Uint8Array(Math.min(this.limit, Math.max(needed, this.bytes.length * 2)));
     next.set(this.bytes.subarray(0, this.length));
     this.bytes = next;
@@ -191,7 +198,10 @@ function decodeStream(input: Uint8Array, start: number, blockSizeMax: number, ou
       return reader.pos;
     }
     if (magicHigh !== 0x314159 || magicLow !== 0x265359) throw new DecompressionError(`bzip2: corrupt block header near byte ${reader.pos}`);
-    tt ??= new Uint32Array(blockSizeMax);
+    // A block of n symbols decodes to at least 4n/5 bytes (the worst case is runs of exactly four,
+    // each costing a count byte of zero), so a block longer than 5/4 of the room left could only
+    // pass the bound: the block buffer (4 bytes a symbol, 3.6 MB at level 9) is sized to match.
+    tt ??= new Uint32Array(Math.min(blockSizeMax, Math.floor((output.room * 5) / 4) + 8));
     const blockCrc = decodeBlock(reader, tt, blockSizeMax, output);
     combinedCrc = (((combinedCrc << 1) | (combinedCrc >>> 31)) ^ blockCrc) >>> 0;
   }
@@ -203,6 +213,8 @@ function hex(value: number): string {
 
 /** Decodes one block into output and returns its (verified) CRC. */
 function decodeBlock(reader: BitReader, tt: Uint32Array, blockSizeMax: number, output: Output): number {
+  const tooLong = (): DecompressionError =>
+    tt.length < blockSizeMax ? output.tooLarge() : new DecompressionError('bzip2: corrupt block (longer than its block size)');
   const storedCrc = reader.bits32();
   if (reader.bit()) throw new DecompressionError('bzip2: randomised blocks (bzip2 0.9.0 and older) are not supported');
   const origPtr = reader.bits(24);
@@ -295,7 +307,7 @@ function decodeBlock(reader: BitReader, tt: Uint32Array, blockSizeMax: number, o
       continue;
     }
     if (runLength > 0) {
-      if (blockLength + runLength > blockSizeMax) throw new DecompressionError('bzip2: corrupt block (longer than its block size)');
+      if (blockLength + runLength > tt.length) throw tooLong();
       const byte = seqToUnseq[mtf[0]!]!;
       counts[byte]! += runLength;
       tt.fill(byte, blockLength, blockLength + runLength);
@@ -305,7 +317,7 @@ function decodeBlock(reader: BitReader, tt: Uint32Array, blockSizeMax: number, o
     }
     if (symbol === endOfBlock) break;
     if (symbol > endOfBlock) throw new DecompressionError('bzip2: corrupt block (symbol out of range)');
-    if (blockLength >= blockSizeMax) throw new DecompressionError('bzip2: corrupt block (longer than its block size)');
+    if (blockLength >= tt.length) throw tooLong();
     const position = symbol - 1;
     const value = mtf[position]!;
     mtf.copyWithin(1, 0, position);

@@ -91,7 +91,10 @@ function decode(kind: CompressionKind, input: Uint8Array, maxOutput: number, opt
   }
 }
 
-/** zstd's largest window (2^27) is what it accepts by default; a bound this small needs no more than 2^23. */
+/**
+ * The largest window (log2) a zstd frame may ask for: what the bound needs, but never below 2^23
+ * (the zstd tool's levels up to 19 use up to that) nor above 2^27 (zstd's own default limit).
+ */
 const ZSTD_WINDOW_LOG_FLOOR = 23;
 const ZSTD_WINDOW_LOG_CEILING = 27;
 
@@ -115,7 +118,7 @@ function viaNodeZlib(kind: 'gzip' | 'zlib' | 'deflate' | 'zstd', input: Uint8Arr
         // whatever maxOutputLength says; capping the window keeps that allocation near the bound
         // (frames made by the zstd tool at levels up to 19 never need more than 2^23).
         const windowLog = Math.min(ZSTD_WINDOW_LOG_CEILING, Math.max(ZSTD_WINDOW_LOG_FLOOR, Math.ceil(Math.log2(limit + 1))));
-        return zlib.zstdDecompressSync(input.subarray(0, zstdFramesLength(input)), { maxOutputLength, params: { [zlib.constants.ZSTD_d_windowLogMax]: windowLog } });
+        return unzstd(input, limit, windowLog, tooLarge);
       }
     }
   } catch (error) {
@@ -190,41 +193,65 @@ function gzipBodyStart(input: Uint8Array, at: number): number {
   return next;
 }
 
+const ZSTD_FRAME_MAGIC = 0xfd2fb528;
+
+function isSkippableFrame(magic: number): boolean {
+  return (magic & 0xfffffff0) === 0x184d2a50;
+}
+
 /**
- * How many bytes the zstd frames at the start of input span (RFC 8878: frame header, blocks with
- * their 3-byte headers, optional checksum; skippable frames too). node's decoder takes whatever
- * follows the last frame for another frame and fails, and a carved stream is followed by the
- * rest of the image. When the walk cannot finish (cut short), the whole input goes to node, which
- * reports what is wrong.
+ * Where the zstd frame (or skippable frame) at `at` ends, walking its header and block headers
+ * (RFC 8878); past input.length when the frame is cut short.
  */
-function zstdFramesLength(input: Uint8Array): number {
+function zstdFrameEnd(input: Uint8Array, at: number): number {
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  let at = 0;
-  while (at + 4 <= input.length) {
-    const magic = view.getUint32(at, true);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      if (at + 8 > input.length) return input.length;
-      at += 8 + view.getUint32(at + 4, true);
-      continue;
-    }
-    if (magic !== 0xfd2fb528) break;
-    if (at + 5 > input.length) return input.length;
-    const descriptor = input[at + 4]!;
-    const singleSegment = (descriptor & 0x20) !== 0;
-    const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
-    const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
-    at += 5 + (singleSegment ? 0 : 1) + dictionaryBytes + contentSizeBytes;
-    for (;;) {
-      if (at + 3 > input.length) return input.length;
-      const header = input[at]! | (input[at + 1]! << 8) | (input[at + 2]! << 16);
-      const type = (header >>> 1) & 3;
-      at += 3 + (type === 1 ? 1 : header >>> 3);
-      if (header & 1) break;
-    }
-    if (descriptor & 0x04) at += 4;
+  if (isSkippableFrame(view.getUint32(at, true))) return at + 8 > input.length ? input.length + 1 : at + 8 + view.getUint32(at + 4, true);
+  if (at + 5 > input.length) return input.length + 1;
+  const descriptor = input[at + 4]!;
+  const singleSegment = (descriptor & 0x20) !== 0;
+  const contentSizeBytes = [singleSegment ? 1 : 0, 2, 4, 8][descriptor >>> 6]!;
+  const dictionaryBytes = [0, 1, 2, 4][descriptor & 3]!;
+  let next = at + 5 + (singleSegment ? 0 : 1) + dictionaryBytes + contentSizeBytes;
+  for (;;) {
+    if (next + 3 > input.length) return input.length + 1;
+    const header = input[next]! | (input[next + 1]! << 8) | (input[next + 2]! << 16);
+    const type = (header >>> 1) & 3;
+    next += 3 + (type === 1 ? 1 : header >>> 3);
+    if (header & 1) break;
   }
-  // No frame at all: node's own message says what the bytes are not.
-  return at === 0 ? input.length : Math.min(at, input.length);
+  return next + (descriptor & 0x04 ? 4 : 0);
+}
+
+/**
+ * zstd frames, decoded one by one: node's decoder stops after the first frame (the zstd tool
+ * writes one per file, but `cat` and pzstd make several), and a stream carved from an image is
+ * followed by the rest of the image. Skippable frames are skipped; reading stops at bytes that
+ * start no frame.
+ */
+function unzstd(input: Uint8Array, limit: number, windowLog: number, tooLarge: () => DecompressionError): Uint8Array {
+  const params = { [zlib.constants.ZSTD_d_windowLogMax]: windowLog };
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  const frames: Uint8Array[] = [];
+  let total = 0;
+  let at = 0;
+  do {
+    const magic = at + 4 <= input.length ? view.getUint32(at, true) : 0;
+    // Anything that is not a frame goes to node whole, so its message says what is wrong.
+    const end = magic === ZSTD_FRAME_MAGIC || isSkippableFrame(magic) ? zstdFrameEnd(input, at) : input.length;
+    if (isSkippableFrame(magic)) {
+      if (end > input.length) throw new DecompressionError(`zstd: skippable frame cut short at byte ${input.length}`);
+    } else {
+      const room = limit - total;
+      const output = zlib.zstdDecompressSync(input.subarray(at, Math.min(end, input.length)), { maxOutputLength: Math.max(1, room), params });
+      // node's bound cannot be 0, so a frame that adds a byte when no room is left is caught here.
+      if (output.length > room) throw tooLarge();
+      frames.push(output);
+      total += output.length;
+    }
+    at = end;
+  } while (at + 4 <= input.length && (view.getUint32(at, true) === ZSTD_FRAME_MAGIC || isSkippableFrame(view.getUint32(at, true))));
+  if (frames.length === 0) throw new DecompressionError('zstd: no frame with data (only skippable frames)');
+  return frames.length === 1 ? frames[0]! : Buffer.concat(frames);
 }
 
 function startsWith(bytes: Uint8Array, offset: number, magic: readonly number[]): boolean {

@@ -1,5 +1,8 @@
 import type { Signature } from '../carve.ts';
 import { cpio } from './cpio.ts';
+import { ext } from './ext.ts';
+import { cramfs } from './cramfs.ts';
+import { jffs2 } from './jffs2.ts';
 import { squashfs } from './squashfs.ts';
 import { bzip2Stream, gzipStream, lz4Stream, lzmaStream, xzStream, zlibStream, zstdStream } from './streams.ts';
 import { tar } from './tar.ts';
@@ -14,9 +17,12 @@ const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 
 export const signatures: readonly Signature[] = [
   { unpacker: squashfs, magics: [ascii('hsqs'), ascii('sqsh')] },
+  { unpacker: cramfs, magics: [bytes(0x45, 0x3d, 0xcd, 0x28), bytes(0x28, 0xcd, 0x3d, 0x45)] },
+  { unpacker: jffs2, magics: [bytes(0x85, 0x19), bytes(0x19, 0x85)] },
   { unpacker: uimage, magics: [bytes(0x27, 0x05, 0x19, 0x56), bytes(0xd0, 0x0d, 0xfe, 0xed)] },
   { unpacker: cpio, magics: [ascii('070701'), ascii('070702'), ascii('070707')] },
   { unpacker: tar, magics: [ascii('ustar')], magicOffset: 257 },
+  { unpacker: ext, magics: [Uint8Array.of(0x53, 0xef)], magicOffset: 1080 },
   { unpacker: zip, magics: [bytes(0x50, 0x4b, 0x03, 0x04)] },
   { unpacker: gzipStream, magics: [bytes(0x1f, 0x8b, 0x08)] },
   { unpacker: xzStream, magics: [bytes(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)] },

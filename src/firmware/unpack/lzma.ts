@@ -79,8 +79,6 @@ export class LzmaDecoder {
   outPos = 0;
   /** Where the current dictionary begins; positions (for pb/lp) and distances count from here. */
   dictStart = 0;
-  /** True once an end-of-payload marker was decoded. */
-  sawEndMarker = false;
 
   private readonly format: string;
   private readonly maxOutput: number;
@@ -149,22 +147,6 @@ export class LzmaDecoder {
     this.code = (input[start + 1]! << 24) | (input[start + 2]! << 16) | (input[start + 3]! << 8) | input[start + 4]!;
     this.range = -1;
     this.inPos = start + 5;
-    this.sawEndMarker = false;
-  }
-
-  /** Where the range decoder has read up to. */
-  get inputPosition(): number {
-    return this.inPos;
-  }
-
-  /** Whether the range decoder ended cleanly (its code is zero, as the encoder's flush leaves it). */
-  get rangeCoderFinished(): boolean {
-    return this.code === 0;
-  }
-
-  /** Whether a match was cut short by the last output limit. */
-  get pendingMatch(): boolean {
-    return this.remainLen > 0;
   }
 
   /** Makes room for `more` bytes, or throws when the output would pass maxOutput. */
@@ -210,6 +192,9 @@ export class LzmaDecoder {
    * returns whether the marker was met. A limit one past the buffer probes whether the next
    * packet is the end marker: anything else writes past the end of the array (which a typed array
    * silently drops) and leaves outPos beyond the buffer, which the caller reports.
+   *
+   * The range coder's final normalisation is left to the caller (finishRangeCoder), once the data
+   * is complete: code after this loop must stay minimal (see warmUp below).
    */
   decode(outLimit: number, allowEndMarker: boolean): boolean {
     const probs = this.probs;
@@ -622,7 +607,6 @@ export class LzmaDecoder {
       len -= n;
     }
 
-
     this.range = range;
     this.code = code;
     this.inPos = inPos;
@@ -635,10 +619,7 @@ export class LzmaDecoder {
     this.remainLen = len;
     if (inPos > inEnd) throw new DecompressionError(`${this.format}: compressed data cut short at byte ${inEnd}`);
     if (corrupt !== '') throw new DecompressionError(`${this.format}: corrupt data (${corrupt}) before byte ${inPos}`);
-    if (sawEndMarker) {
-      if (!allowEndMarker) throw new DecompressionError(`${this.format}: unexpected end marker before byte ${inPos}`);
-      this.sawEndMarker = true;
-    }
+    if (sawEndMarker && !allowEndMarker) throw new DecompressionError(`${this.format}: unexpected end marker before byte ${inPos}`);
     return sawEndMarker;
   }
 

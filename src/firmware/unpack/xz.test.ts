@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { crc64, decodeXz, readXz } from './xz.ts';
@@ -82,7 +83,7 @@ for (const check of ['none', 'crc32', 'crc64', 'sha256']) {
 const executable = readFileSync(process.execPath).subarray(0, 512 * 1024);
 const binary = Buffer.concat([executable, noise(256 * 1024, 5)]);
 
-for (const filter of ['--x86', '--x86=start=4096', '--powerpc', '--arm', '--armthumb', '--arm64', '--sparc', '--delta=dist=1', '--delta=dist=4', '--delta=dist=256']) {
+for (const filter of ['--x86', '--x86=start=4096', '--powerpc', '--ia64', '--arm', '--armthumb', '--arm64', '--sparc', '--delta=dist=1', '--delta=dist=4', '--delta=dist=256']) {
   test(`an .xz file with the ${filter} filter before LZMA2 decodes to the original bytes`, () => {
     assert.ok(same(decodeXz(xz([filter, '--lzma2=preset=1'], binary), binary.length), binary));
   });
@@ -92,9 +93,14 @@ test('an .xz file with a chain of three filters (delta, x86, then LZMA2) decodes
   assert.ok(same(decodeXz(xz(['--delta=dist=2', '--x86', '--lzma2=preset=1'], binary), binary.length), binary));
 });
 
-test('the IA-64 converter is reported as unsupported', () => {
-  const error = decompressionError(() => decodeXz(xz(['--ia64', '--lzma2=preset=0'], binary), binary.length));
-  assert.match(error.message, /IA-64 BCJ is not supported/);
+test('a filter this decoder does not know is reported as unsupported, by name', () => {
+  // The x86 filter's id (0x04) patched to RISC-V's (0x0B, xz 5.6), header CRC recomputed.
+  const file = Buffer.from(xz(['--x86', '--lzma2=preset=0'], Buffer.from('hello')));
+  const headerSize = (file[12]! + 1) * 4;
+  assert.equal(file[14], 0x04);
+  file[14] = 0x0b;
+  file.writeUInt32LE(zlib.crc32(file.subarray(12, 12 + headerSize - 4)), 12 + headerSize - 4);
+  assert.match(decompressionError(() => decodeXz(file, 100)).message, /filter RISC-V BCJ is not supported/);
 });
 
 test('a multi-block .xz file (sizes in each block header) decodes to the original bytes', () => {
