@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { assertSameTree, type Expected, limits, noise, readTree, write } from '../../../test/support/unpack-fixtures.ts';
 import { cpio } from './cpio.ts';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
 
 // Archives are written at test time by GNU cpio from a fixture tree; every entry read back is
 // compared with the tree itself.
@@ -17,84 +17,7 @@ const tree = path.join(work, 'tree');
 const isRoot = process.getuid?.() === 0;
 let socketServer: net.Server | undefined;
 
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function write(relative: string, data: Buffer | string, mode = 0o644): void {
-  const file = path.join(tree, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, data);
-  fs.chmodSync(file, mode);
-}
-
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  inode: number;
-  data?: Buffer;
-  target?: string;
-}
-
 let expected = new Map<string, Expected>();
-
-function readTree(root: string): Map<string, Expected> {
-  const found = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid, gid: stat.gid, inode: stat.ino };
-      if (stat.isDirectory()) {
-        found.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) found.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else if (stat.isFile()) found.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-      else if (stat.isFIFO()) found.set(relative, { type: 'fifo', ...common });
-      else if (stat.isSocket()) found.set(relative, { type: 'socket', ...common });
-      else found.set(relative, { type: 'device', ...common });
-    }
-  };
-  walk(root, '');
-  return found;
-}
-
-function assertSameTree(entries: Entry[], want: Map<string, Expected>): void {
-  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  assert.equal(byPath.size, entries.length, 'no path is reported twice');
-  assert.deepEqual([...byPath.keys()].sort(), [...want.keys()].sort());
-  for (const [where, expectation] of want) {
-    const got = byPath.get(where)!;
-    assert.equal(got.mode, expectation.mode, `mode of ${where}`);
-    assert.equal(got.uid, expectation.uid, `uid of ${where}`);
-    assert.equal(got.gid, expectation.gid, `gid of ${where}`);
-    if (got.type === 'hardlink') {
-      assert.equal(expectation.type, 'file', `${where} is a hard link to a file`);
-      assert.equal(byPath.get(got.target!)?.type, 'file', `${where} links to a file entry`);
-      assert.equal(want.get(got.target!)?.inode, expectation.inode, `${where} links to the same inode`);
-      continue;
-    }
-    assert.equal(got.type, expectation.type, `type of ${where}`);
-    if (expectation.data) assert.ok(got.data && Buffer.from(got.data).equals(expectation.data), `contents of ${where}`);
-    else assert.equal(got.data, undefined, `${where} has no data`);
-    assert.equal(got.target, expectation.target, `target of ${where}`);
-  }
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
-}
 
 /** GNU cpio's archive of the tree in one format, names as `find .` lists them. */
 function archive(format: string): Uint8Array {
@@ -103,19 +26,19 @@ function archive(format: string): Uint8Array {
 }
 
 before(async () => {
-  write('empty', '');
-  write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-  write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
-  write('bin/busybox', Buffer.concat([noise(200_000, 5), Buffer.from('end')]), 0o4755);
+  write(tree, 'empty', '');
+  write(tree, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+  write(tree, 'etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
+  write(tree, 'bin/busybox', Buffer.concat([noise(200_000, 5), Buffer.from('end')]), 0o4755);
   fs.mkdirSync(path.join(tree, 'sbin'));
   fs.linkSync(path.join(tree, 'bin/busybox'), path.join(tree, 'sbin/init'));
   fs.linkSync(path.join(tree, 'bin/busybox'), path.join(tree, 'sbin/halt'));
   fs.symlinkSync('busybox', path.join(tree, 'bin/sh'));
   fs.symlinkSync('../../../etc/shadow', path.join(tree, 'escape'));
   fs.symlinkSync('/etc/passwd', path.join(tree, 'etc/passwd-link'));
-  write(`names/${'n'.repeat(255)}`, 'a name of 255 bytes');
-  write('names/ünïcødé-名前.txt', 'UTF-8 name');
-  write(`${Array.from({ length: 100 }, (_, i) => `level${i}`).join('/')}/leaf`, 'deep');
+  write(tree, `names/${'n'.repeat(255)}`, 'a name of 255 bytes');
+  write(tree, 'names/ünïcødé-名前.txt', 'UTF-8 name');
+  write(tree, `${Array.from({ length: 100 }, (_, i) => `level${i}`).join('/')}/leaf`, 'deep');
   fs.mkdirSync(path.join(tree, 'var/empty'), { recursive: true });
   execFileSync('mkfifo', [path.join(tree, 'var/fifo')]);
   if (isRoot) {

@@ -2,23 +2,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { noise } from '../../../test/support/unpack-fixtures.ts';
 import { DecompressionError } from './compression.ts';
 import { decodeLz4Block, decompressLz4Frame } from './lz4.ts';
 
 // Streams are made by the real lz4 tool (Debian's lz4). Raw blocks, as SquashFS stores them, are
 // exercised through mksquashfs images in squashfs.test.ts.
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 // Repetitive text (long matches, overlapping copies), noise (literal runs) and a long zero run.
 const sample = Buffer.concat([Buffer.from('abcabcabcabc hello hello hello '.repeat(20_000)), noise(300_000, 3), Buffer.alloc(200_000), Buffer.from('end')]);

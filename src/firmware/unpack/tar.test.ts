@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { assertSameTree, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
 import { tar } from './tar.ts';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
 
 // Archives are written at test time by GNU tar from fixture trees; every entry read back is
 // compared with the tree itself.
@@ -14,27 +14,6 @@ import { defaultLimits, type Entry, type Limits } from './types.ts';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-tar-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 const isRoot = process.getuid?.() === 0;
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function writer(root: string): (relative: string, data: Buffer | string, mode?: number) => void {
-  return (relative, data, mode = 0o644) => {
-    const file = path.join(root, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-    fs.chmodSync(file, mode);
-  };
-}
 
 /** What every dialect can hold: files, directories, links, a fifo, devices when we may make them. */
 function buildShortTree(root: string): void {
@@ -69,63 +48,6 @@ function buildLongTree(root: string): void {
   write(`${Array.from({ length: 100 }, (_, i) => `level${i}`).join('/')}/leaf`, 'deep');
   fs.symlinkSync('t'.repeat(300), path.join(root, 'long-target'));
   fs.linkSync(path.join(root, `names/${'n'.repeat(255)}`), path.join(root, 'link-to-long-name'));
-}
-
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  inode: number;
-  data?: Buffer;
-  target?: string;
-}
-
-function readTree(root: string): Map<string, Expected> {
-  const found = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid, gid: stat.gid, inode: stat.ino };
-      if (stat.isDirectory()) {
-        found.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) found.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else if (stat.isFile()) found.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-      else if (stat.isFIFO()) found.set(relative, { type: 'fifo', ...common });
-      else found.set(relative, { type: 'device', ...common });
-    }
-  };
-  walk(root, '');
-  return found;
-}
-
-function assertSameTree(entries: Entry[], want: Map<string, Expected>, options: { modes: boolean } = { modes: true }): void {
-  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  assert.equal(byPath.size, entries.length, 'no path is reported twice');
-  assert.deepEqual([...byPath.keys()].sort(), [...want.keys()].sort());
-  for (const [where, expectation] of want) {
-    const got = byPath.get(where)!;
-    if (options.modes) assert.equal(got.mode, expectation.mode, `mode of ${where}`);
-    assert.equal(got.uid, expectation.uid, `uid of ${where}`);
-    assert.equal(got.gid, expectation.gid, `gid of ${where}`);
-    if (got.type === 'hardlink') {
-      assert.equal(expectation.type, 'file', `${where} is a hard link to a file`);
-      assert.equal(byPath.get(got.target!)?.type, 'file', `${where} links to a file entry`);
-      assert.equal(want.get(got.target!)?.inode, expectation.inode, `${where} links to the same inode`);
-      continue;
-    }
-    assert.equal(got.type, expectation.type, `type of ${where}`);
-    if (expectation.data) assert.ok(got.data && Buffer.from(got.data).equals(expectation.data), `contents of ${where}`);
-    else assert.equal(got.data, undefined, `${where} has no data`);
-    assert.equal(got.target, expectation.target, `target of ${where}`);
-  }
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
 }
 
 function gnuTar(root: string, options: string[]): Uint8Array {

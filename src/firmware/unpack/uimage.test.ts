@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { defaultLimits, type Limits } from './types.ts';
+import { limits, noise } from '../../../test/support/unpack-fixtures.ts';
 import { describeUimage, uimage } from './uimage.ts';
 
 // Images are made at test time by U-Boot's mkimage (u-boot-tools), with payloads compressed by
@@ -13,22 +13,6 @@ import { describeUimage, uimage } from './uimage.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-uimage-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
-}
 
 /** A kernel-like payload: some text that compresses, some bytes that do not. */
 const kernel = Buffer.concat([Buffer.from('Linux version 5.10.0 (builder@host) #1 SMP\n'.repeat(3000)), noise(50_000, 11)]);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
+import { assertSameTree, limits, noise, readTree, write } from '../../../test/support/unpack-fixtures.ts';
 import { zip } from './zip.ts';
 
 // Archives are written at test time by Info-ZIP's zip from a fixture tree, and every entry read
@@ -17,88 +17,21 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-zip-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 const tree = path.join(work, 'tree');
 
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function write(relative: string, data: Buffer | string, mode = 0o644): void {
-  const file = path.join(tree, relative);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, data);
-  fs.chmodSync(file, mode);
-}
-
-write('empty', '');
-write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
-write('bin/busybox', Buffer.concat([Buffer.from('busybox '.repeat(20_000)), noise(100_000, 5)]), 0o4755);
-write('firmware.bin', noise(70_000, 6));
+write(tree, 'empty', '');
+write(tree, 'etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
+write(tree, 'etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
+write(tree, 'bin/busybox', Buffer.concat([Buffer.from('busybox '.repeat(20_000)), noise(100_000, 5)]), 0o4755);
+write(tree, 'firmware.bin', noise(70_000, 6));
 fs.symlinkSync('busybox', path.join(tree, 'bin/sh'));
 fs.symlinkSync('../../../etc/shadow', path.join(tree, 'escape'));
 fs.symlinkSync('/etc/passwd', path.join(tree, 'etc/passwd-link'));
-write(`names/${'n'.repeat(255)}`, 'a name of 255 bytes');
-write('names/ünïcødé-名前.txt', 'UTF-8 name');
-write(`${Array.from({ length: 60 }, (_, i) => `level${i}`).join('/')}/leaf`, 'deep');
+write(tree, `names/${'n'.repeat(255)}`, 'a name of 255 bytes');
+write(tree, 'names/ünïcødé-名前.txt', 'UTF-8 name');
+write(tree, `${Array.from({ length: 60 }, (_, i) => `level${i}`).join('/')}/leaf`, 'deep');
 fs.mkdirSync(path.join(tree, 'var/empty'), { recursive: true });
 fs.chmodSync(path.join(tree, 'var/empty'), 0o700);
 
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  data?: Buffer;
-  target?: string;
-}
-
-function readTree(root: string): Map<string, Expected> {
-  const found = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid, gid: stat.gid };
-      if (stat.isDirectory()) {
-        found.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) found.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else found.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-    }
-  };
-  walk(root, '');
-  return found;
-}
 const expected = readTree(tree);
-
-function assertSameTree(entries: Entry[], want: Map<string, Expected>, options: { data: boolean } = { data: true }): void {
-  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  assert.equal(byPath.size, entries.length, 'no path is reported twice');
-  assert.deepEqual([...byPath.keys()].sort(), [...want.keys()].sort());
-  for (const [where, expectation] of want) {
-    const got = byPath.get(where)!;
-    assert.equal(got.type, expectation.type, `type of ${where}`);
-    assert.equal(got.mode, expectation.mode, `mode of ${where}`);
-    assert.equal(got.uid, expectation.uid, `uid of ${where}`);
-    assert.equal(got.gid, expectation.gid, `gid of ${where}`);
-    if (!options.data) continue;
-    if (expectation.data) assert.ok(got.data && Buffer.from(got.data).equals(expectation.data), `contents of ${where}`);
-    else assert.equal(got.data, undefined, `${where} has no data`);
-    assert.equal(got.target, expectation.target, `target of ${where}`);
-  }
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
-}
 
 /** Info-ZIP's archive of the tree (symlinks stored as links), with extra options. */
 function infoZip(options: string[]): Uint8Array {
