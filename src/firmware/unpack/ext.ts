@@ -1,9 +1,9 @@
 // ext2, ext3 and ext4, the filesystems of Linux root and data partitions: eMMC and SD card dumps,
 // x86 and ARM board images, the writable overlay partitions of many routers. Read-only and
-// entirely in memory: the superblock, the group descriptors (32- and 64-bit, meta_bg), the inode
-// tables, block maps (direct, indirect, double and triple indirect), extent trees, inline data,
-// and directories (linear and htree, both read linearly: an htree's index blocks are shaped as
-// empty directory entries precisely so that old readers can do that).
+// entirely in memory: the superblock, the group descriptors (32- and 64-bit, meta_bg, bigalloc),
+// the inode tables, block maps (direct, indirect, double and triple indirect), extent trees,
+// inline data, and directories (linear and htree, both read linearly: an htree's index blocks
+// are shaped as empty directory entries precisely so that old readers can do that).
 //
 // References: the kernel's Documentation/filesystems/ext4/ (the on-disk format) and
 // fs/ext4/ext4.h; e2fsprogs' lib/ext2fs (openfs.c for where descriptors live); mke2fs -d as the
@@ -250,7 +250,7 @@ interface BadPointers {
   firstOutside: number;
   truncated: number;
   firstTruncated: number;
-  /** Damage to the map itself (extent headers, shared nodes), each said once. */
+  /** Damage to the map itself (extent headers, shared nodes); the first five are kept. */
   faults: string[];
 }
 
