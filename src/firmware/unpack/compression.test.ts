@@ -4,22 +4,11 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { decompress, DecompressionError, sniffCompression, type CompressionKind } from './compression.ts';
+import { noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Streams are made at test time by the real tools (Debian's gzip, bzip2, zstd and xz-utils; zlib
 // and raw deflate by node's own zlib). LZMA, .xz and LZO have their own test files; here they are
 // reached through decompress() to show the one door leads to each.
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
 function text(length: number, seed: number): Buffer {

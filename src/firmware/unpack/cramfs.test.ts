@@ -9,7 +9,8 @@ import { carve } from '../carve.ts';
 import { cramfs, readCramfsSuperblock } from './cramfs.ts';
 import { crc32 } from './crc32.ts';
 import { signatures } from './index.ts';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
+import { type Entry, type Limits } from './types.ts';
+import { type Expected, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by util-linux's mkfs.cramfs from a fixture tree, and every entry
 // the reader returns is compared with the tree itself, as far as CramFS can keep it: owners are
@@ -17,19 +18,6 @@ import { defaultLimits, type Entry, type Limits } from './types.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-cramfs-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-/** Reproducible bytes that do not compress (a xorshift stream). */
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function text(length: number, word: string): Buffer {
   return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
@@ -40,12 +28,7 @@ const WIDE = 200;
 
 /** Every kind of file CramFS holds: sizes around a page and past 64 KiB, links, devices, odd names. */
 function buildTree(root: string): void {
-  const write = (relative: string, data: Buffer | string, mode = 0o644): void => {
-    const file = path.join(root, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-    fs.chmodSync(file, mode);
-  };
+  const write = writer(root);
   write('empty', '');
   write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
@@ -75,38 +58,13 @@ function buildTree(root: string): void {
   execFileSync('mkfifo', ['-m', '600', path.join(root, 'dev/initctl')]);
 }
 
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  data?: Buffer;
-  target?: string;
-}
-
-/** The tree as CramFS can hold it: gids keep their low 8 bits, and a hard link is one more file. */
-function readTree(root: string): Map<string, Expected> {
-  const expected = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid & 0xffff, gid: stat.gid & 0xff };
-      if (stat.isDirectory()) {
-        expected.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) expected.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else if (stat.isFile()) expected.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-      else if (stat.isFIFO()) expected.set(relative, { type: 'fifo', ...common });
-      else expected.set(relative, { type: 'device', ...common });
-    }
-  };
-  walk(root, '');
-  return expected;
+/** The tree as CramFS can hold it: uids keep their low 16 bits, gids their low 8, and a hard link is one more file. */
+function cramfsTree(root: string): Map<string, Expected> {
+  return new Map([...readTree(root)].map(([where, entry]) => [where, { ...entry, uid: entry.uid & 0xffff, gid: entry.gid & 0xff }]));
 }
 
 /** Every expected path is there with its type, mode, owner, bytes and link target, and nothing else. */
+// Kept local: CramFS has no hard links, so unlike the shared one this fails on any 'hardlink' entry.
 function assertSameTree(entries: Entry[], expected: Map<string, Expected>): void {
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
   assert.equal(byPath.size, entries.length, 'no path is reported twice');
@@ -128,13 +86,9 @@ function mkfsCramfs(source: string, image: string, options: string[]): Uint8Arra
   return new Uint8Array(fs.readFileSync(image));
 }
 
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
-}
-
 const tree = path.join(work, 'tree');
 buildTree(tree);
-const treeEntries = readTree(tree);
+const treeEntries = cramfsTree(tree);
 const ESCAPE = 'the symlink points outside the image (../../../etc/shadow); recorded, not followed';
 
 describe('CramFS images written by mkfs.cramfs', () => {

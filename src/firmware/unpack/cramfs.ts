@@ -22,7 +22,7 @@
 
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 76;
 const INODE_SIZE = 12;
@@ -370,7 +370,7 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
       for (const { inode, name } of listing) {
         // Charged before anything else, so even a listing of unusable names runs out of budget.
         spend(limits, 0, 1);
-        const path = childPath(directoryPath, name, problems);
+        const path = childPath(directoryPath, name, problems, PATH_MAXIMUM);
         if (path === null) continue;
         const owner = { uid: inode.uid, gid: inode.gid };
         const mode = inode.mode;
@@ -427,27 +427,6 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
   // The first version of the format records no size: the image ends where its last data does.
   if (length === undefined) length = base + Math.max(reader.furthest, SUPERBLOCK_SIZE + (superblockAt - base)) - offset;
   return { entries, problems, length };
-}
-
-/** The path of a directory entry, or null (with a Problem) when its name is not a plain name. */
-function childPath(parent: string, name: string, problems: Problem[]): string | null {
-  const shown = parent ? `${parent}/${name}` : name;
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    problems.push({ path: safePath(shown)?.path ?? parent, message: `a directory entry named ${JSON.stringify(name)} is not a plain file name; skipped` });
-    return null;
-  }
-  if (shown.length > PATH_MAXIMUM) {
-    problems.push({ path: parent, message: `a path longer than ${PATH_MAXIMUM} characters; skipped` });
-    return null;
-  }
-  return safePath(shown)?.path ?? null;
-}
-
-/** Whether a relative symlink target climbs above the image's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
 }
 
 export const cramfs: Unpacker = {

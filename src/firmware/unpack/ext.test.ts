@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { carve } from '../carve.ts';
 import { ext, readExtSuperblock } from './ext.ts';
 import { signatures } from './index.ts';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
+import { type Entry, type Limits } from './types.ts';
+import { assertSameTree as assertSameTreeShared, type Expected, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by e2fsprogs (mkfs.ext2/3/4 -d populates from a fixture tree,
 // debugfs adds device nodes and patches bytes, e2fsck -D turns big directories into hash trees),
@@ -21,28 +22,6 @@ after(() => {
   for (const server of servers) server.close();
   fs.rmSync(work, { recursive: true, force: true });
 });
-
-/** Reproducible bytes that do not repeat (a xorshift stream), so a misplaced block shows. */
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
-
-function writer(root: string): (relative: string, data: Buffer | string, mode?: number) => void {
-  return (relative, data, mode = 0o644) => {
-    const file = path.join(root, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-    fs.chmodSync(file, mode);
-  };
-}
 
 /** Writes pieces of data into a sparse file of `size` bytes; everything else stays a hole. */
 function sparseFile(file: string, size: number, pieces: [at: number, data: Buffer][]): void {
@@ -105,62 +84,16 @@ async function buildTree(root: string): Promise<void> {
   fs.mkdirSync(path.join(root, 'dev'));
 }
 
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  inode: number;
-  data?: Buffer;
-  target?: string;
-}
-
-function readTree(root: string): Map<string, Expected> {
-  const expected = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid, gid: stat.gid, inode: stat.ino };
-      if (stat.isDirectory()) {
-        expected.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) expected.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else if (stat.isFile()) expected.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-      else if (stat.isFIFO()) expected.set(relative, { type: 'fifo', ...common });
-      else if (stat.isSocket()) expected.set(relative, { type: 'socket', ...common });
-      else expected.set(relative, { type: 'device', ...common });
-    }
-  };
-  walk(root, '');
-  return expected;
-}
-
-/** Every expected path is there with its type, mode, owner, bytes and link target, and nothing else. */
+/** The shared comparison, and for a hard link also: its data is reached through the first name, never copied. */
 function assertSameTree(entries: Entry[], expected: Map<string, Expected>): void {
+  assertSameTreeShared(entries, expected);
   const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  assert.equal(byPath.size, entries.length, 'no path is reported twice');
-  assert.deepEqual([...byPath.keys()].sort(), [...expected.keys()].sort());
   for (const [where, want] of expected) {
     const got = byPath.get(where)!;
-    assert.equal(got.mode, want.mode, `mode of ${where}`);
-    assert.equal(got.uid, want.uid, `uid of ${where}`);
-    assert.equal(got.gid, want.gid, `gid of ${where}`);
-    if (got.type === 'hardlink') {
-      // A further name of an inode points at the name that carries the data, which is this name's data.
-      assert.equal(want.type, 'file', `${where} is a hard link to a file`);
-      const first = byPath.get(got.target!);
-      assert.equal(first?.type, 'file', `${where} links to a file entry`);
-      assert.equal(expected.get(got.target!)?.inode, want.inode, `${where} links to the same inode`);
-      assert.ok(first.data && Buffer.from(first.data).equals(want.data!), `the data reached through ${where}`);
-      assert.equal(got.data, undefined, `${where} holds no second copy`);
-      continue;
-    }
-    assert.equal(got.type, want.type, `type of ${where}`);
-    if (want.data) assert.ok(got.data && Buffer.from(got.data).equals(want.data), `contents of ${where}`);
-    else assert.equal(got.data, undefined, `${where} has no data`);
-    assert.equal(got.target, want.target, `target of ${where}`);
+    if (got.type !== 'hardlink') continue;
+    const first = byPath.get(got.target!)!;
+    assert.ok(first.data && Buffer.from(first.data).equals(want.data!), `the data reached through ${where}`);
+    assert.equal(got.data, undefined, `${where} holds no second copy`);
   }
 }
 
@@ -184,10 +117,6 @@ function indexDirectories(image: string): void {
 
 function load(image: string): Uint8Array {
   return new Uint8Array(fs.readFileSync(image));
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
 }
 
 const tree = path.join(work, 'tree');

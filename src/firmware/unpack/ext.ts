@@ -20,7 +20,7 @@
 //
 // Modes: the inode's i_mode as stored, type bits included, as every unpacker reports them.
 
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 /** The superblock always starts 1024 bytes in, whatever the block size (room for a boot sector). */
 const SUPERBLOCK_OFFSET = 1024;
@@ -642,6 +642,7 @@ function describe(error: unknown): string {
 }
 
 /** The path of a directory entry, or null (with a Problem) when its name is not a plain name. */
+// Kept local: unlike types.ts childPath it reports a bad name at the root under '/', not ''.
 function childPath(parent: string, name: string, problems: Problem[]): string | null {
   const shown = parent ? `${parent}/${name}` : name;
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
@@ -653,13 +654,6 @@ function childPath(parent: string, name: string, problems: Problem[]): string | 
     return null;
   }
   return safePath(shown)?.path ?? null;
-}
-
-/** Whether a relative symlink target climbs above the filesystem's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
 }
 
 /** The target of a symlink: in i_block when short ("fast"), in inline data, or in its first block. */

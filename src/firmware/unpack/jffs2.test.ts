@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { carve } from '../carve.ts';
 import { signatures } from './index.ts';
 import { decodeRtime, jffs2, jffs2Crc } from './jffs2.ts';
-import { defaultLimits, type Entry, type Limits } from './types.ts';
+import { type Limits } from './types.ts';
+import { assertSameTree, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by mtd-utils' mkfs.jffs2 from a fixture tree, and every entry
 // the reader returns is compared with the tree itself. What mkfs.jffs2 cannot write (LZMA nodes,
@@ -16,19 +17,6 @@ import { defaultLimits, type Entry, type Limits } from './types.ts';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-jffs2-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
-
-/** Reproducible bytes that do not compress (a xorshift stream), so nodes are stored both ways. */
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function text(length: number, word: string): Buffer {
   return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
@@ -39,12 +27,7 @@ const WIDE = 200;
 
 /** Every kind of file JFFS2 holds: sizes around a page and past 64 KiB, links, devices, odd names. */
 function buildTree(root: string): void {
-  const write = (relative: string, data: Buffer | string, mode = 0o644): void => {
-    const file = path.join(root, relative);
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, data);
-    fs.chmodSync(file, mode);
-  };
+  const write = writer(root);
   write('empty', '');
   write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
@@ -72,67 +55,9 @@ function buildTree(root: string): void {
   execFileSync('mkfifo', ['-m', '600', path.join(root, 'dev/initctl')]);
 }
 
-interface Expected {
-  type: Entry['type'];
-  mode: number;
-  uid: number;
-  gid: number;
-  inode: number;
-  data?: Buffer;
-  target?: string;
-}
-
-function readTree(root: string): Map<string, Expected> {
-  const expected = new Map<string, Expected>();
-  const walk = (directory: string, prefix: string): void => {
-    for (const name of fs.readdirSync(directory)) {
-      const full = path.join(directory, name);
-      const relative = prefix ? `${prefix}/${name}` : name;
-      const stat = fs.lstatSync(full);
-      const common = { mode: stat.mode, uid: stat.uid, gid: stat.gid, inode: stat.ino };
-      if (stat.isDirectory()) {
-        expected.set(relative, { type: 'directory', ...common });
-        walk(full, relative);
-      } else if (stat.isSymbolicLink()) expected.set(relative, { type: 'symlink', ...common, target: fs.readlinkSync(full) });
-      else if (stat.isFile()) expected.set(relative, { type: 'file', ...common, data: fs.readFileSync(full) });
-      else if (stat.isFIFO()) expected.set(relative, { type: 'fifo', ...common });
-      else expected.set(relative, { type: 'device', ...common });
-    }
-  };
-  walk(root, '');
-  return expected;
-}
-
-/** Every expected path is there with its type, mode, owner, bytes and link target, and nothing else. */
-function assertSameTree(entries: Entry[], expected: Map<string, Expected>): void {
-  const byPath = new Map(entries.map((entry) => [entry.path, entry]));
-  assert.equal(byPath.size, entries.length, 'no path is reported twice');
-  assert.deepEqual([...byPath.keys()].sort(), [...expected.keys()].sort());
-  for (const [where, want] of expected) {
-    const got = byPath.get(where)!;
-    assert.equal(got.mode, want.mode, `mode of ${where}`);
-    assert.equal(got.uid, want.uid, `uid of ${where}`);
-    assert.equal(got.gid, want.gid, `gid of ${where}`);
-    if (got.type === 'hardlink') {
-      assert.equal(want.type, 'file', `${where} is a hard link to a file`);
-      assert.equal(byPath.get(got.target!)?.type, 'file', `${where} links to a file entry`);
-      assert.equal(expected.get(got.target!)?.inode, want.inode, `${where} links to the same inode`);
-      continue;
-    }
-    assert.equal(got.type, want.type, `type of ${where}`);
-    if (want.data) assert.ok(got.data && Buffer.from(got.data).equals(want.data), `contents of ${where}`);
-    else assert.equal(got.data, undefined, `${where} has no data`);
-    assert.equal(got.target, want.target, `target of ${where}`);
-  }
-}
-
 function mkfsJffs2(source: string, image: string, options: string[]): Uint8Array {
   execFileSync('mkfs.jffs2', ['-r', source, '-o', image, ...options], { stdio: ['ignore', 'ignore', 'pipe'] });
   return new Uint8Array(fs.readFileSync(image));
-}
-
-function limits(overrides: Partial<Limits> = {}): Limits {
-  return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
 }
 
 interface NodeSummary {

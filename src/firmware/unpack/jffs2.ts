@@ -25,7 +25,7 @@
 import { decompress, DecompressionError, type CompressionKind, type DecompressOptions } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { LimitExceeded, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const MAGIC = 0x1985;
 const HEADER_SIZE = 12;
@@ -477,7 +477,7 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
       for (const dirent of children.get(directory) ?? []) {
         // Charged before anything else, so even a listing of unusable names runs out of budget.
         spend(limits, 0, 1);
-        const path = childPath(directoryPath, dirent.name, problems);
+        const path = childPath(directoryPath, dirent.name, problems, PATH_MAXIMUM);
         if (path === null) continue;
         const nodes = inodes.get(dirent.ino);
         const current = nodes ? latest(nodes) : undefined;
@@ -553,27 +553,6 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
   for (const [parent, list] of children) if (!visitedDirectories.has(parent)) unreachable += list.length;
   if (unreachable > 0) problems.push({ offset, message: `${unreachable} names are in directories that cannot be reached from the root; not listed` });
   return { entries, problems, length };
-}
-
-/** The path of a directory entry, or null (with a Problem) when its name is not a plain name. */
-function childPath(parent: string, name: string, problems: Problem[]): string | null {
-  const shown = parent ? `${parent}/${name}` : name;
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    problems.push({ path: safePath(shown)?.path ?? parent, message: `a directory entry named ${JSON.stringify(name)} is not a plain file name; skipped` });
-    return null;
-  }
-  if (shown.length > PATH_MAXIMUM) {
-    problems.push({ path: parent, message: `a path longer than ${PATH_MAXIMUM} characters; skipped` });
-    return null;
-  }
-  return safePath(shown)?.path ?? null;
-}
-
-/** Whether a relative symlink target climbs above the image's root from where the link sits. */
-function linkEscapes(linkPath: string, target: string): boolean {
-  if (target.startsWith('/')) return false;
-  const directory = linkPath.split('/').slice(0, -1).join('/');
-  return safePath(`${directory}/${target}`)?.escaped ?? false;
 }
 
 export const jffs2: Unpacker = {

@@ -4,21 +4,10 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzma2, decodeLzmaAlone, decodeLzmaRaw, LzmaDecoder, parseLzmaPropertiesByte } from './lzma.ts';
+import { noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Every stream here is made at test time by xz-utils (Debian's xz-utils): `xz --format=lzma` for
 // LZMA-alone files, `--format=raw` for headerless LZMA1 and LZMA2.
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
 function text(length: number, seed: number): Buffer {

@@ -4,24 +4,13 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzo1x } from './lzo.ts';
+import { noise } from '../../../test/support/unpack-fixtures.ts';
 
 // LZO1X data is made at test time by lzop (Debian's lzop), whose files wrap LZO1X blocks of up to
 // 256 KiB: levels 1–6 write LZO1X-1, levels 7–9 LZO1X-999, and one decoder reads both.
 
 const haveLzop = spawnSync('lzop', ['--version']).status === 0;
 const skip = haveLzop ? false : 'lzop is not installed (Debian package lzop)';
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
 function text(length: number, seed: number): Buffer {

@@ -17,7 +17,7 @@
 
 import { decompress, DecompressionError } from './compression.ts';
 import { decodeLz4Block } from './lz4.ts';
-import { LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 96;
 const METADATA_BLOCK_SIZE = 8192;
@@ -554,7 +554,7 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
       for (const item of listing) {
         // Charged before anything else, so even a listing of unusable names runs out of budget.
         spend(limits, 0, 1);
-        const path = childPath(directoryPath, item.name, problems);
+        const path = childPath(directoryPath, item.name, problems, PATH_MAXIMUM);
         if (path === null) continue;
         let inode: Inode;
         try {
@@ -616,21 +616,6 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
   }
   return { entries, problems, length };
 }
-
-/** The path of a directory entry, or null (with a Problem) when its name is not a plain name. */
-function childPath(parent: string, name: string, problems: Problem[]): string | null {
-  const shown = parent ? `${parent}/${name}` : name;
-  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
-    problems.push({ path: safePath(shown)?.path ?? parent, message: `a directory entry named ${JSON.stringify(name)} is not a plain file name; skipped` });
-    return null;
-  }
-  if (shown.length > PATH_MAXIMUM) {
-    problems.push({ path: parent, message: `a path longer than ${PATH_MAXIMUM} characters; skipped` });
-    return null;
-  }
-  return safePath(shown)?.path ?? null;
-}
-
 
 export const squashfs: Unpacker = {
   name: 'squashfs',

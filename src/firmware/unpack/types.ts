@@ -113,6 +113,23 @@ export function archivePath(raw: string, offset: number, problems: Problem[]): s
   return normal?.path ?? null;
 }
 
+/**
+ * The path of a directory entry under parent, or null (with a Problem) when its name is not a
+ * plain name or the path would be longer than maximumLength characters.
+ */
+export function childPath(parent: string, name: string, problems: Problem[], maximumLength: number): string | null {
+  const shown = parent ? `${parent}/${name}` : name;
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) {
+    problems.push({ path: safePath(shown)?.path ?? parent, message: `a directory entry named ${JSON.stringify(name)} is not a plain file name; skipped` });
+    return null;
+  }
+  if (shown.length > maximumLength) {
+    problems.push({ path: parent, message: `a path longer than ${maximumLength} characters; skipped` });
+    return null;
+  }
+  return safePath(shown)?.path ?? null;
+}
+
 /** Whether a relative symlink target climbs above the archive's root from where the link sits. */
 export function linkEscapes(linkPath: string, target: string): boolean {
   if (target.startsWith('/')) return false;

@@ -6,20 +6,9 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { crc64, decodeXz, readXz } from './xz.ts';
+import { noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Every .xz file here is made at test time by xz-utils (Debian's xz-utils).
-
-function noise(length: number, seed: number): Buffer {
-  const out = Buffer.alloc(length);
-  let x = seed || 1;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
 function text(length: number, seed: number): Buffer {
