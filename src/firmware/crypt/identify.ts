@@ -88,7 +88,7 @@ export function identifyHash(hash: string): HashIdentity {
   }
   if (APACHE_SHA1.test(hash)) return { scheme: 'apache-sha1', label: 'Apache {SHA} (unsalted SHA-1)', checkable: true, cost: 1 };
   for (const [pattern, label] of RECOGNISED_ONLY) {
-    if (pattern.test(hash)) return { scheme: 'unknown', label, checkable: false, reason: `${label} is not implemented here` };
+    if (pattern.test(hash)) return { scheme: 'unknown', label, checkable: false, reason: `${label} cannot be checked here: Connectable has no implementation of it. The account still has a password fixed in the image; test candidates on a host whose crypt() supports ${label}` };
   }
   if (isDesCrypt(hash)) return { scheme: 'descrypt', label: 'traditional DES crypt (8-character limit)', checkable: true, cost: 25 };
   return { scheme: 'unknown', label: 'unrecognised', checkable: false, reason: 'the string matches no password-hash scheme known here' };

@@ -12,7 +12,7 @@
 // only one of them (GNU cpio: the last). Names of one inode without data become 'hardlink' entries
 // whose target is the name that has the data, as tar and SquashFS report them.
 
-import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 type Format = 'newc' | 'crc' | 'odc' | 'binary-le' | 'binary-be';
 
@@ -202,7 +202,7 @@ function unpackCpio(bytes: Uint8Array, offset: number, limits: Limits): { entrie
         }
       } else if (type === 'symlink') {
         const target = text.decode(data);
-        if (linkEscapes(path, target)) problems.push({ path, offset: headerAt, message: `the symlink points outside the archive (${target}); recorded, not followed` });
+        reportEscapingLink(path, target, problems, 'archive', headerAt);
         entries.push({ path, type, mode: header.mode, target, ...owner });
       } else {
         entries.push({ path, type, mode: header.mode, ...owner });

@@ -22,7 +22,7 @@
 
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
-import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 76;
 const INODE_SIZE = 12;
@@ -399,7 +399,7 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
             const size = Math.min(inode.size, PATH_MAXIMUM);
             if (inode.size > PATH_MAXIMUM) problems.push({ path, message: `the symlink's target claims ${inode.size} bytes, more than a path can hold; cut to ${PATH_MAXIMUM}` });
             const target = names.decode(reader.contentsOf(inode, size, path));
-            if (linkEscapes(path, target)) problems.push({ path, message: `the symlink points outside the image (${target}); recorded, not followed` });
+            reportEscapingLink(path, target, problems, 'image');
             entries.push({ path, type: 'symlink', mode, target, ...owner });
             break;
           }

@@ -20,7 +20,7 @@
 //
 // Modes: the inode's i_mode as stored, type bits included, as every unpacker reports them.
 
-import { LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 /** The superblock always starts 1024 bytes in, whatever the block size (room for a boot sector). */
 const SUPERBLOCK_OFFSET = 1024;
@@ -828,7 +828,7 @@ function unpackExt(bytes: Uint8Array, offset: number, limits: Limits): { entries
           entries.push({ path, type: 'symlink', mode, ...owner });
           return;
         }
-        if (linkEscapes(path, target)) problems.push({ path, message: `the symlink points outside the image (${target}); recorded, not followed` });
+        reportEscapingLink(path, target, problems, 'image');
         entries.push({ path, type: 'symlink', mode, target, ...owner });
         return;
       }

@@ -25,7 +25,7 @@
 import { decompress, DecompressionError, type CompressionKind, type DecompressOptions } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const MAGIC = 0x1985;
 const HEADER_SIZE = 12;
@@ -521,7 +521,7 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
             const size = current ? Math.min(current.isize, PATH_MAXIMUM) : 0;
             if (current && current.isize > PATH_MAXIMUM) problems.push({ path, message: `the symlink's target claims ${current.isize} bytes, more than a path can hold; cut to ${PATH_MAXIMUM}` });
             const target = nodes ? names.decode(inodeContents(bytes, nodes, size, little, path, problems)) : '';
-            if (linkEscapes(path, target)) problems.push({ path, message: `the symlink points outside the image (${target}); recorded, not followed` });
+            reportEscapingLink(path, target, problems, 'image');
             entries.push({ path, type: 'symlink', mode, target, ...owner });
             break;
           }

@@ -17,7 +17,7 @@
 
 import { decompress, DecompressionError } from './compression.ts';
 import { decodeLz4Block } from './lz4.ts';
-import { childPath, LimitExceeded, linkEscapes, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 96;
 const METADATA_BLOCK_SIZE = 8192;
@@ -596,7 +596,7 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
             break;
           }
           case 'symlink':
-            if (linkEscapes(path, inode.target)) problems.push({ path, message: `the symlink points outside the image (${inode.target}); recorded, not followed` });
+            reportEscapingLink(path, inode.target, problems, 'image');
             entries.push({ path, type: 'symlink', mode, target: inode.target, ...owner });
             break;
           case 'block':

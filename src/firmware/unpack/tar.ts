@@ -11,7 +11,7 @@
 //
 // Hard links are 'hardlink' entries whose target is the normalised path they link to, as stored.
 
-import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const BLOCK = 512;
 const text = new TextDecoder('utf-8');
@@ -327,7 +327,7 @@ function unpackTar(bytes: Uint8Array, offset: number, limits: Limits): { entries
         }
         case '2':
           spend(limits, 0, 1);
-          if (linkEscapes(path, rawLink)) problems.push({ path, offset: headerAt, message: `the symlink points outside the archive (${rawLink}); recorded, not followed` });
+          reportEscapingLink(path, rawLink, problems, 'archive', headerAt);
           entries.push({ path, type: 'symlink', mode: TYPE_BITS.symlink! | permissions, target: rawLink, ...owner });
           break;
         case '3':

@@ -137,6 +137,15 @@ export function linkEscapes(linkPath: string, target: string): boolean {
   return safePath(`${directory}/${target}`)?.escaped ?? false;
 }
 
+/**
+ * Records a Problem when a relative symlink climbs above the root: the link is kept as an entry
+ * (it is evidence) but never followed, so the machine running the scan is never read.
+ */
+export function reportEscapingLink(path: string, target: string, problems: Problem[], container: 'image' | 'archive', offset?: number): void {
+  if (!linkEscapes(path, target)) return;
+  problems.push({ path, ...(offset === undefined ? {} : { offset }), message: `the symlink points outside the ${container} (${target}); recorded, not followed` });
+}
+
 /** A container or compression format found by its magic bytes. */
 export interface Unpacker {
   /** Short name used in reports, e.g. 'squashfs', 'cpio-newc', 'gzip'. */

@@ -18,7 +18,7 @@
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { archivePath, LimitExceeded, linkEscapes, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
@@ -330,7 +330,7 @@ function readEntries(bytes: Uint8Array, base: number, central: CentralEntry[], l
     if (computed !== entry.crc) problems.push({ path, offset: entry.at, message: `the data does not match its CRC32 (stored 0x${entry.crc.toString(16)}, computed 0x${computed.toString(16)})` });
     if (type === 'symlink') {
       const target = lenientUtf8.decode(data);
-      if (linkEscapes(path, target)) problems.push({ path, offset: entry.at, message: `the symlink points outside the archive (${target}); recorded, not followed` });
+      reportEscapingLink(path, target, problems, 'archive', entry.at);
       entries.push({ path, type, mode, target, ...owner });
     } else entries.push({ path, type: 'file', mode, data, ...owner });
   }
