@@ -103,3 +103,22 @@ export function assertSameTree(entries: Entry[], want: Map<string, Expected>, op
 export function limits(overrides: Partial<Limits> = {}): Limits {
   return { ...defaultLimits(), ...overrides, used: { bytes: 0, entries: 0 } };
 }
+
+/** Text that reads like a config file, seeded: compresses as firmware configs do. */
+export function configText(length: number, seed: number): Buffer {
+  const words = ['option', 'config', 'interface', 'lan', 'wan', 'root', 'admin', '/etc/passwd', 'enabled', '0.0.0.0', 'dropbear'];
+  const random = noise(length, seed);
+  const parts: string[] = [];
+  let size = 0;
+  for (let i = 0; size < length; i++) {
+    const part = `${words[random[i % length]! % words.length]} ${random[(i * 7) % length]}${i % 5 === 0 ? '\n' : ' '}`;
+    parts.push(part);
+    size += part.length;
+  }
+  return Buffer.from(parts.join('').slice(0, length));
+}
+
+/** A word repeated to the length: highly compressible text. */
+export function repeated(length: number, word: string): Buffer {
+  return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
+}

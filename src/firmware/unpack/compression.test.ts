@@ -4,25 +4,13 @@ import { test } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { decompress, DecompressionError, sniffCompression, type CompressionKind } from './compression.ts';
-import { noise } from '../../../test/support/unpack-fixtures.ts';
+import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Streams are made at test time by the real tools (Debian's gzip, bzip2, zstd and xz-utils; zlib
 // and raw deflate by node's own zlib). LZMA, .xz and LZO have their own test files; here they are
 // reached through decompress() to show the one door leads to each.
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
-function text(length: number, seed: number): Buffer {
-  const words = ['option', 'config', 'interface', 'lan', 'wan', 'root', 'admin', '/etc/passwd', 'enabled', '0.0.0.0', 'dropbear'];
-  const random = noise(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const part = `${words[random[i % length]! % words.length]} ${random[(i * 7) % length]}${i % 5 === 0 ? '\n' : ' '}`;
-    parts.push(part);
-    size += part.length;
-  }
-  return Buffer.from(parts.join('').slice(0, length));
-}
 
 function run(tool: string, args: string[], input: Buffer): Buffer {
   return execFileSync(tool, args, { input, maxBuffer: 256 * 1024 * 1024 });
@@ -59,8 +47,8 @@ const samples: Record<string, Buffer> = {
   'empty input': Buffer.alloc(0),
   'one byte': Buffer.from('x'),
   '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': text(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([text(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
+  '100 KiB of text': configText(100 * 1024, 2),
+  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
   '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
 };
 
@@ -166,7 +154,7 @@ test('a bound of zero allows only empty output', () => {
 // Untrusted input: cut or corrupted streams fail with a DecompressionError, and nothing else.
 
 for (const kind of kinds) {
-  const small = compressors[kind](text(3000, 5));
+  const small = compressors[kind](configText(3000, 5));
 
   test(`${kind}: a stream cut at any position fails with a DecompressionError`, () => {
     for (let cut = 0; cut < small.length; cut++) decompressionError(() => decompress(kind, small.subarray(0, cut), 8192));

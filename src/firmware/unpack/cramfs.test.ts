@@ -10,7 +10,7 @@ import { cramfs, readCramfsSuperblock } from './cramfs.ts';
 import { crc32 } from './crc32.ts';
 import { signatures } from './index.ts';
 import { type Entry, type Limits } from './types.ts';
-import { type Expected, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
+import { limits, noise, readTree, repeated, writer, type Expected } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by util-linux's mkfs.cramfs from a fixture tree, and every entry
 // the reader returns is compared with the tree itself, as far as CramFS can keep it: owners are
@@ -19,9 +19,6 @@ import { type Expected, limits, noise, readTree, writer } from '../../../test/su
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-cramfs-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function text(length: number, word: string): Buffer {
-  return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
-}
 
 const DEEP = 60;
 const WIDE = 200;
@@ -32,16 +29,16 @@ function buildTree(root: string): void {
   write('empty', '');
   write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
-  write('bin/busybox', Buffer.concat([text(70000, 'busybox '), noise(9000, 7), text(1234, 'tail')]), 0o4755);
+  write('bin/busybox', Buffer.concat([repeated(70000, 'busybox '), noise(9000, 7), repeated(1234, 'tail')]), 0o4755);
   fs.mkdirSync(path.join(root, 'sbin'));
   fs.linkSync(path.join(root, 'bin/busybox'), path.join(root, 'sbin/init'));
   fs.symlinkSync('busybox', path.join(root, 'bin/sh'));
   fs.symlinkSync('../../../etc/shadow', path.join(root, 'escape'));
   fs.symlinkSync('/etc/passwd', path.join(root, 'etc/passwd-link'));
-  write('page', text(4096, 'one page '));
-  write('page-and-a-byte', text(4097, 'one page and a byte '));
+  write('page', repeated(4096, 'one page '));
+  write('page-and-a-byte', repeated(4097, 'one page and a byte '));
   // Whole pages of zeros between data: holes when the image is made with -z.
-  write('sparse', Buffer.concat([text(5000, 'start '), Buffer.alloc(3 * 16384), text(100, 'end ')]));
+  write('sparse', Buffer.concat([repeated(5000, 'start '), Buffer.alloc(3 * 16384), repeated(100, 'end ')]));
   write('owned', 'not root\n');
   fs.chownSync(path.join(root, 'owned'), 1000, 100);
   // CramFS keeps a name's length in 4-byte units in six bits: 252 bytes at most.
@@ -194,7 +191,7 @@ describe('CramFS images that are damaged or hostile', () => {
   fs.mkdirSync(path.join(small, 'etc/sub'), { recursive: true });
   fs.writeFileSync(path.join(small, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
   fs.writeFileSync(path.join(small, 'etc/sub/deeper'), 'deeper\n');
-  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), text(20000, 'abc')]));
+  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), repeated(20000, 'abc')]));
   fs.symlinkSync('etc/passwd', path.join(small, 'link'));
   const smallImage = mkfsCramfs(small, path.join(work, 'small.cramfs'), []);
 

@@ -9,7 +9,7 @@ import { carve } from '../carve.ts';
 import { signatures } from './index.ts';
 import { decodeRtime, jffs2, jffs2Crc } from './jffs2.ts';
 import { type Limits } from './types.ts';
-import { assertSameTree, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
+import { assertSameTree, limits, noise, readTree, repeated, writer } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by mtd-utils' mkfs.jffs2 from a fixture tree, and every entry
 // the reader returns is compared with the tree itself. What mkfs.jffs2 cannot write (LZMA nodes,
@@ -18,9 +18,6 @@ import { assertSameTree, limits, noise, readTree, writer } from '../../../test/s
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-jffs2-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function text(length: number, word: string): Buffer {
-  return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
-}
 
 const DEEP = 60;
 const WIDE = 200;
@@ -32,14 +29,14 @@ function buildTree(root: string): void {
   write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
   // Past 64 KiB, partly compressible and partly not, with a tail that is not a whole page.
-  write('bin/busybox', Buffer.concat([text(70000, 'busybox '), noise(9000, 7), text(1234, 'tail')]), 0o4755);
+  write('bin/busybox', Buffer.concat([repeated(70000, 'busybox '), noise(9000, 7), repeated(1234, 'tail')]), 0o4755);
   fs.mkdirSync(path.join(root, 'sbin'));
   fs.linkSync(path.join(root, 'bin/busybox'), path.join(root, 'sbin/init'));
   fs.symlinkSync('busybox', path.join(root, 'bin/sh'));
   fs.symlinkSync('../../../etc/shadow', path.join(root, 'escape'));
   fs.symlinkSync('/etc/passwd', path.join(root, 'etc/passwd-link'));
-  write('page', text(4096, 'one page '));
-  write('page-and-a-byte', text(4097, 'one page and a byte '));
+  write('page', repeated(4096, 'one page '));
+  write('page-and-a-byte', repeated(4097, 'one page and a byte '));
   write('zeros', Buffer.alloc(200_000));
   write('owned', 'not root\n');
   fs.chownSync(path.join(root, 'owned'), 1000, 100);
@@ -296,7 +293,7 @@ describe('JFFS2 semantics beyond what mkfs.jffs2 writes', () => {
   });
 
   test('LZMA data nodes are read: OpenWrt\'s fixed properties (8) and properties in front (0x15)', () => {
-    const content = Buffer.concat([text(3000, 'lzma in jffs2 '), noise(1096, 9)]);
+    const content = Buffer.concat([repeated(3000, 'lzma in jffs2 '), noise(1096, 9)]);
     const withProperties = Buffer.concat([Buffer.from([0x5d, 0x00, 0x20, 0x00, 0x00]), rawLzma(content, 'lc=3,lp=0,pb=2,dict=8KiB')]);
     const result = jffs2.unpack(
       image(
@@ -348,7 +345,7 @@ describe('JFFS2 images that are damaged or hostile', () => {
   const small = path.join(work, 'small');
   fs.mkdirSync(path.join(small, 'etc'), { recursive: true });
   fs.writeFileSync(path.join(small, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
-  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), text(20000, 'abc')]));
+  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), repeated(20000, 'abc')]));
   fs.symlinkSync('etc/passwd', path.join(small, 'link'));
   const smallImage = mkfsJffs2(small, path.join(work, 'small.jffs2'), ['-l', '-e', '0x4000']);
   const smallPaths = new Set(jffs2.unpack(smallImage, 0, limits()).entries.map((entry) => entry.path));

@@ -4,31 +4,19 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzma2, decodeLzmaAlone, decodeLzmaRaw, LzmaDecoder, parseLzmaPropertiesByte } from './lzma.ts';
-import { noise } from '../../../test/support/unpack-fixtures.ts';
+import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Every stream here is made at test time by xz-utils (Debian's xz-utils): `xz --format=lzma` for
 // LZMA-alone files, `--format=raw` for headerless LZMA1 and LZMA2.
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
-function text(length: number, seed: number): Buffer {
-  const words = ['option', 'config', 'interface', 'lan', 'wan', 'root', 'admin', '/etc/passwd', 'enabled', '0.0.0.0', 'dropbear'];
-  const random = noise(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const part = `${words[random[i % length]! % words.length]} ${random[(i * 7) % length]}${i % 5 === 0 ? '\n' : ' '}`;
-    parts.push(part);
-    size += part.length;
-  }
-  return Buffer.from(parts.join('').slice(0, length));
-}
 
 const samples: Record<string, Buffer> = {
   'empty input': Buffer.alloc(0),
   'one byte': Buffer.from('x'),
   '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': text(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([text(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
+  '100 KiB of text': configText(100 * 1024, 2),
+  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
   '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
 };
 
@@ -57,7 +45,7 @@ for (const [name, sample] of Object.entries(samples)) {
   });
 }
 
-const mixed = Buffer.concat([text(200 * 1024, 6), noise(50 * 1024, 7), text(50 * 1024, 8)]);
+const mixed = Buffer.concat([configText(200 * 1024, 6), noise(50 * 1024, 7), configText(50 * 1024, 8)]);
 
 for (const options of ['preset=0', 'preset=9e', 'lc=0,lp=0,pb=0', 'lc=4,lp=0,pb=0', 'lc=0,lp=4,pb=4', 'lc=4,lp=0,pb=4,dict=64KiB', 'mode=fast,nice=273']) {
   test(`an .lzma file made with --lzma1=${options} decodes to the original bytes`, () => {
@@ -101,7 +89,7 @@ function lzmaAloneWithoutEndMarker(sample: Buffer): Buffer {
 }
 
 test('an .lzma file with a known size and no end marker (as the LZMA SDK writes) decodes exactly', () => {
-  const sample = text(20_000, 9);
+  const sample = configText(20_000, 9);
   assert.ok(same(decodeLzmaAlone(lzmaAloneWithoutEndMarker(sample), sample.length), sample));
 });
 
@@ -154,7 +142,7 @@ test('output exactly at the bound is allowed, one byte less is not', () => {
 
 // Untrusted input: cut or corrupted streams fail with a DecompressionError, and nothing else.
 
-const small = text(3000, 5);
+const small = configText(3000, 5);
 const smallAlone = xz(['--format=lzma'], small);
 const smallKnownSize = lzmaAloneWithoutEndMarker(small);
 

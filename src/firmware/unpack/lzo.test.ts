@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzo1x } from './lzo.ts';
-import { noise } from '../../../test/support/unpack-fixtures.ts';
+import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
 
 // LZO1X data is made at test time by lzop (Debian's lzop), whose files wrap LZO1X blocks of up to
 // 256 KiB: levels 1–6 write LZO1X-1, levels 7–9 LZO1X-999, and one decoder reads both.
@@ -13,18 +13,6 @@ const haveLzop = spawnSync('lzop', ['--version']).status === 0;
 const skip = haveLzop ? false : 'lzop is not installed (Debian package lzop)';
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
-function text(length: number, seed: number): Buffer {
-  const words = ['option', 'config', 'interface', 'lan', 'wan', 'root', 'admin', '/etc/passwd', 'enabled', '0.0.0.0', 'dropbear'];
-  const random = noise(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const part = `${words[random[i % length]! % words.length]} ${random[(i * 7) % length]}${i % 5 === 0 ? '\n' : ' '}`;
-    parts.push(part);
-    size += part.length;
-  }
-  return Buffer.from(parts.join('').slice(0, length));
-}
 
 /** Runs fn and returns what it threw (failing when it returns or throws something else). */
 function decompressionError(fn: () => unknown): DecompressionError {
@@ -85,8 +73,8 @@ function decodeBlocks(blocks: LzopBlock[]): Buffer {
 const samples: Record<string, Buffer> = {
   'one byte': Buffer.from('x'),
   '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': text(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([text(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
+  '100 KiB of text': configText(100 * 1024, 2),
+  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
   '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
 };
 
@@ -103,7 +91,7 @@ test('lzop of empty input has no blocks to decode', { skip }, () => {
 });
 
 test('with the expected size, the output buffer is exactly that size and must be filled', { skip }, () => {
-  const sample = text(50_000, 7);
+  const sample = configText(50_000, 7);
   const [block] = lzop(3, sample);
   const decoded = decodeLzo1x(block!.stored, 1 << 20, sample.length);
   assert.equal(decoded.buffer.byteLength, sample.length);
@@ -149,13 +137,13 @@ test('bytes after the end marker are refused, as lzo1x_decompress_safe does', ()
 // Untrusted input: cut or corrupted streams fail with a DecompressionError, and nothing else.
 
 test('an LZO1X stream cut at any position fails with a DecompressionError', { skip }, () => {
-  const [block] = lzop(3, text(3000, 5));
+  const [block] = lzop(3, configText(3000, 5));
   assert.ok(block!.stored.length < block!.size, 'the block is compressed');
   for (let cut = 0; cut < block!.stored.length; cut++) decompressionError(() => decodeLzo1x(block!.stored.subarray(0, cut), 8192));
 });
 
 test('an LZO1X stream with flipped bits or replaced bytes decodes or fails with a DecompressionError', { skip }, () => {
-  const [block] = lzop(9, text(3000, 6));
+  const [block] = lzop(9, configText(3000, 6));
   fc.assert(
     fc.property(fc.array(fc.tuple(fc.nat(block!.stored.length - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (changes) => {
       const corrupt = Buffer.from(block!.stored);

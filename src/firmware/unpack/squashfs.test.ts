@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { assertSameTree, type Expected, limits, noise, readTree, writer } from '../../../test/support/unpack-fixtures.ts';
+import { assertSameTree, limits, noise, readTree, repeated, writer, type Expected } from '../../../test/support/unpack-fixtures.ts';
 import { readSquashfsSuperblock, squashfs } from './squashfs.ts';
 import type { Limits } from './types.ts';
 
@@ -15,9 +15,6 @@ import type { Limits } from './types.ts';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-squashfs-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-function text(length: number, word: string): Buffer {
-  return Buffer.from(word.repeat(Math.ceil(length / word.length)).slice(0, length));
-}
 
 const DEEP = 300;
 const WIDE = 600;
@@ -29,15 +26,15 @@ function buildTree(root: string): void {
   write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
   write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
   // Two full 128 KiB blocks (one compressible, one not) and a tail that lands in a fragment.
-  write('bin/busybox', Buffer.concat([text(131072, 'busybox '), noise(131072, 7), text(1000, 'tail')]), 0o4755);
+  write('bin/busybox', Buffer.concat([repeated(131072, 'busybox '), noise(131072, 7), repeated(1000, 'tail')]), 0o4755);
   fs.mkdirSync(path.join(root, 'sbin'));
   fs.linkSync(path.join(root, 'bin/busybox'), path.join(root, 'sbin/init'));
   fs.symlinkSync('busybox', path.join(root, 'bin/sh'));
   fs.symlinkSync('../../../etc/shadow', path.join(root, 'escape'));
   fs.symlinkSync('/etc/passwd', path.join(root, 'etc/passwd-link'));
-  write('exact-block', text(131072, 'exactly one block '));
-  write('fragment-sized', text(5000, 'fragment '));
-  write('same-as-fragment-sized', text(5000, 'fragment '));
+  write('exact-block', repeated(131072, 'exactly one block '));
+  write('fragment-sized', repeated(5000, 'fragment '));
+  write('same-as-fragment-sized', repeated(5000, 'fragment '));
   // Sparse: 3 MiB of which only a little in the middle is written.
   const sparse = path.join(root, 'sparse');
   fs.writeFileSync(sparse, '');
@@ -160,7 +157,7 @@ describe('SquashFS images that are damaged or hostile', () => {
   const small = path.join(work, 'small');
   fs.mkdirSync(path.join(small, 'etc'), { recursive: true });
   fs.writeFileSync(path.join(small, 'etc/passwd'), 'root:x:0:0::/root:/bin/sh\n');
-  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), text(20000, 'abc')]));
+  fs.writeFileSync(path.join(small, 'big'), Buffer.concat([noise(10000, 9), repeated(20000, 'abc')]));
   fs.symlinkSync('etc/passwd', path.join(small, 'link'));
   const smallImage = mksquashfs(small, path.join(work, 'small.sqsh'), ['-b', '4096']);
 

@@ -6,23 +6,11 @@ import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { crc64, decodeXz, readXz } from './xz.ts';
-import { noise } from '../../../test/support/unpack-fixtures.ts';
+import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
 
 // Every .xz file here is made at test time by xz-utils (Debian's xz-utils).
 
 /** Firmware-like text: config lines with numbers, compressible but not trivially. */
-function text(length: number, seed: number): Buffer {
-  const words = ['option', 'config', 'interface', 'lan', 'wan', 'root', 'admin', '/etc/passwd', 'enabled', '0.0.0.0', 'dropbear'];
-  const random = noise(length, seed);
-  const parts: string[] = [];
-  let size = 0;
-  for (let i = 0; size < length; i++) {
-    const part = `${words[random[i % length]! % words.length]} ${random[(i * 7) % length]}${i % 5 === 0 ? '\n' : ' '}`;
-    parts.push(part);
-    size += part.length;
-  }
-  return Buffer.from(parts.join('').slice(0, length));
-}
 
 function xz(args: string[], input: Buffer): Buffer {
   return execFileSync('xz', ['-c', ...args], { input, maxBuffer: 256 * 1024 * 1024 });
@@ -47,8 +35,8 @@ const samples: Record<string, Buffer> = {
   'empty input': Buffer.alloc(0),
   'one byte': Buffer.from('x'),
   '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': text(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([text(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
+  '100 KiB of text': configText(100 * 1024, 2),
+  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
   '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
 };
 
@@ -150,7 +138,7 @@ test('10 MiB of zeros decoded with a 1 MiB bound fails quickly with a Decompress
 
 // Untrusted input: cut or corrupted files fail with a DecompressionError, and nothing else.
 
-const small = xz(['--check=crc64', '--x86', '--lzma2'], text(3000, 6));
+const small = xz(['--check=crc64', '--x86', '--lzma2'], configText(3000, 6));
 
 test('an .xz file cut at any position fails with a DecompressionError', () => {
   for (let cut = 0; cut < small.length; cut++) decompressionError(() => decodeXz(small.subarray(0, cut), 8192));
