@@ -59,7 +59,12 @@ test('with a UK calendar, promised days are business days: the triage clock skip
   assert.equal(row?.fix_due.getTime(), addDays(row?.received_at ?? new Date(), 30, 'england-and-wales').getTime());
   assert.equal(row?.cve, 'CVE-2026-12345');
   await assert.rejects(setSeverity(db, responder(), id, { vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', cwe: 'CWE-99999' }), /not in the CWE list/);
-  await db.transaction((tx) => savePolicy(tx, responder(), policy({ waitingCloseDays: '14' })));
+  await db.transaction((tx) => savePolicy(tx, responder(), policy({ waitingCloseDays: '14', inboundAddress: 'security@waiting.test' })));
+  const other = (await db.query<{ id: string }>(`INSERT INTO organisations (slug, name, kind) VALUES ('copycat', 'Copycat', 'maker') RETURNING id`))[0]?.id ?? '';
+  await assert.rejects(
+    db.transaction((tx) => savePolicy(tx, { label: 'x', organisationId: other }, policy({ inboundAddress: 'Security@Waiting.test' }))),
+    /Another maker on this platform already receives reports at that address/,
+  );
 });
 
 test('waiting on the reporter pauses the clocks; the answer resumes them, later by the time waited', async () => {

@@ -129,6 +129,9 @@ describe('connectable scan', () => {
     assert.equal((await run(good, bad)).code, 1, 'several images: any failure fails');
     assert.equal((await run('/no/such/image')).code, 2);
     assert.equal((await run(bad, '--fail-on', 'sometimes')).code, 2);
+    assert.equal((await run(bad, '--timeout', 'soon')).code, 2);
+    assert.equal((await run(bad, '--format', 'xml')).code, 2);
+    assert.equal((await run()).code, 2, 'no image at all is a usage error');
   });
 
   test('secrets are masked unless --show-secrets; JSON and SARIF carry the law ids', async () => {
