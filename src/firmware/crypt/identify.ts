@@ -9,8 +9,9 @@ import { verifyShaCrypt } from '../../passwords/crypt/sha-crypt.ts';
 import { bcryptCost, verifyBcrypt } from './bcrypt.ts';
 import { desCryptChecker, isDesCrypt } from './descrypt.ts';
 import { md5CryptChecker, parseMd5Crypt } from './md5crypt.ts';
+import { cryptWorkBytes, scryptChecker, scryptProblem, yescryptChecker, yescryptProblem } from './yescrypt.ts';
 
-export const hashSchemes = ['md5crypt', 'apr1', 'sha256crypt', 'sha512crypt', 'descrypt', 'bcrypt', 'yescrypt', 'apache-sha1', 'unknown'] as const;
+export const hashSchemes = ['md5crypt', 'apr1', 'sha256crypt', 'sha512crypt', 'descrypt', 'bcrypt', 'yescrypt', 'scrypt', 'apache-sha1', 'unknown'] as const;
 export type HashScheme = (typeof hashSchemes)[number];
 
 export interface HashIdentity {
@@ -41,7 +42,6 @@ const APACHE_SHA1 = /^\{SHA\}[A-Za-z0-9+/]{27}=$/;
 // Schemes we recognise but do not implement, with what they are; all cannot be checked here.
 const RECOGNISED_ONLY: readonly [RegExp, string][] = [
   [/^\$gy\$/, 'gost-yescrypt'],
-  [/^\$7\$/, 'scrypt ($7$)'],
   [/^\$2x\$/, 'bcrypt $2x$ (crypt_blowfish 8-bit-bug compatibility)'],
   [/^\$md5[$,]/, 'SunMD5'],
   [/^\$sha1\$/, 'NetBSD sha1crypt'],
@@ -77,13 +77,18 @@ export function identifyHash(hash: string): HashIdentity {
     if (cost !== null) return { scheme: 'bcrypt', label: `bcrypt, cost ${cost}`, checkable: true, cost };
     return { scheme: 'unknown', label: 'malformed bcrypt', checkable: false, reason: 'the string is not a 60-character bcrypt hash' };
   }
-  if (hash.startsWith('$y$')) {
+  if (hash.startsWith('$y$') || hash.startsWith('$7$')) {
+    const scheme = hash.startsWith('$y$') ? 'yescrypt' : 'scrypt';
+    const problem = scheme === 'yescrypt' ? yescryptProblem(hash) : scryptProblem(hash);
+    const work = cryptWorkBytes(hash);
+    if (problem === undefined && work !== undefined) {
+      return { scheme, label: `${scheme}, ${Math.round(work / 2 ** 20)} MiB mixed per candidate`, checkable: true, cost: work };
+    }
     return {
-      scheme: 'yescrypt',
-      label: 'yescrypt',
+      scheme: problem !== undefined && /malformed|not a|longer than|characters encoding/.test(problem) ? 'unknown' : scheme,
+      label: `${scheme} (${problem ?? 'unsupported parameters'})`,
       checkable: false,
-      reason:
-        'yescrypt cannot be checked here: no maintained yescrypt implementation exists for Node (none on npm), and the John the Ripper in Debian (core 1.9) cannot either. The account still has a password baked into the image; check it on a build host with libxcrypt (e.g. python3 -c "import crypt; print(crypt.crypt(CANDIDATE, HASH) == HASH)")',
+      reason: `this ${scheme} hash cannot be checked here: ${problem ?? 'unsupported parameters'}. The account still has a password fixed in the image; test candidates on a build host with libxcrypt (mkpasswd -m ${scheme} -S SETTING CANDIDATE)`,
     };
   }
   if (APACHE_SHA1.test(hash)) return { scheme: 'apache-sha1', label: 'Apache {SHA} (unsalted SHA-1)', checkable: true, cost: 1 };
@@ -105,10 +110,11 @@ function apacheSha1Checker(hash: string): (candidate: string) => boolean {
 /**
  * A function that tells whether a candidate password matches `hash`, with the per-hash work (salt
  * parsing, target decoding, engine set-up) done once. Throws HashNotCheckable for a hash that
- * cannot be tested here (yescrypt, unknown or malformed strings).
+ * cannot be tested here (ROM-based or over-large yescrypt, unknown or malformed strings).
  */
 export function checkerFor(hash: string): (candidate: string) => boolean {
   const identity = identifyHash(hash);
+  if (!identity.checkable) throw new HashNotCheckable(identity);
   switch (identity.scheme) {
     case 'md5crypt':
     case 'apr1':
@@ -122,6 +128,10 @@ export function checkerFor(hash: string): (candidate: string) => boolean {
       return (candidate) => verifyBcrypt(candidate, hash);
     case 'apache-sha1':
       return apacheSha1Checker(hash);
+    case 'yescrypt':
+      return yescryptChecker(hash) ?? (() => false);
+    case 'scrypt':
+      return scryptChecker(hash) ?? (() => false);
     default:
       throw new HashNotCheckable(identity);
   }
