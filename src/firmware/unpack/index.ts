@@ -6,6 +6,8 @@ import { jffs2 } from './jffs2.ts';
 import { squashfs } from './squashfs.ts';
 import { bzip2Stream, gzipStream, lz4Stream, lzmaStream, xzStream, zlibStream, zstdStream } from './streams.ts';
 import { tar } from './tar.ts';
+import { ubi } from './ubi.ts';
+import { ubifs } from './ubifs.ts';
 import { uimage } from './uimage.ts';
 import { zip } from './zip.ts';
 
@@ -19,6 +21,11 @@ export const signatures: readonly Signature[] = [
   { unpacker: squashfs, magics: [ascii('hsqs'), ascii('sqsh')] },
   { unpacker: cramfs, magics: [bytes(0x45, 0x3d, 0xcd, 0x28), bytes(0x28, 0xcd, 0x3d, 0x45)] },
   { unpacker: jffs2, magics: [bytes(0x85, 0x19), bytes(0x19, 0x85)] },
+  { unpacker: ubi, magics: [ascii('UBI#')] },
+  // Every UBIFS node starts with the same magic number; only the superblock node is 4096 bytes
+  // long and of type 6, which the common header stores 16 bytes in: searching for that keeps a
+  // large UBIFS from producing a candidate per node.
+  { unpacker: ubifs, magics: [bytes(0x00, 0x10, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00)], magicOffset: 16 },
   { unpacker: uimage, magics: [bytes(0x27, 0x05, 0x19, 0x56), bytes(0xd0, 0x0d, 0xfe, 0xed)] },
   { unpacker: cpio, magics: [ascii('070701'), ascii('070702'), ascii('070707')] },
   { unpacker: tar, magics: [ascii('ustar')], magicOffset: 257 },
