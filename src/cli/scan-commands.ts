@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { failOnChoices, fails, scanJson, scanSarif, scanText, type FailOn } from '../firmware/report.ts';
 import { DEFAULT_TIMEOUT_SECONDS, scanPath, type ScanReport } from '../firmware/scan-image.ts';
+import type { ScanProgress } from '../firmware/scan.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
 import { VERSION } from './passwords-commands.ts';
 
@@ -17,14 +18,27 @@ hard-coded credentials, private keys and tokens. Exit 1 when the image breaks th
   --show-secrets             print the secrets found instead of masking them
   --timeout SECONDS          time allowed per image (default ${DEFAULT_TIMEOUT_SECONDS})`;
 
-function progress(io: Io): ((p: { bytes: number; entries: number; containers: number }) => void) | undefined {
+/**
+ * A progress bar on a terminal (quiet when output is piped or in CI): how far through the image's
+ * own bytes carving has got, with what has been unpacked so far; then which file system is being
+ * inspected. Written synchronously, since unpackers call it from inside their loops.
+ */
+function progress(io: Io): ((p: ScanProgress) => void) | undefined {
   if (!process.stderr.isTTY || io.env['CI']) return undefined;
   let last = 0;
+  const width = 24;
   return (p) => {
     const now = Date.now();
-    if (now - last < 200) return;
+    if (now - last < 100) return;
     last = now;
-    process.stderr.write(`\r  ${p.containers} containers, ${p.entries.toLocaleString('en-GB')} entries, ${(p.bytes / 2 ** 20).toFixed(1)} MiB unpacked…`);
+    const filled = Math.max(0, Math.min(width, Math.round(p.fraction * width)));
+    const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.floor(p.fraction * 100)
+      .toString()
+      .padStart(3)}%`;
+    const what = p.phase === 'inspecting' ? `inspecting ${p.location}` : `${p.containers} containers, ${p.entries.toLocaleString('en-GB')} entries, ${(p.bytes / 2 ** 20).toFixed(1)} MiB unpacked`;
+    const columns = process.stderr.columns || 100;
+    const line = `  ${bar}  ${what}`;
+    process.stderr.write(`\r${line.length > columns - 1 ? `${line.slice(0, columns - 2)}…` : line}\x1b[K`);
   };
 }
 

@@ -24,7 +24,8 @@ export interface Carved {
 /** Most candidate offsets looked at in one blob: random data is full of two-byte magics. */
 const MAX_CANDIDATES = 100_000;
 
-export function carve(blob: Uint8Array, signatures: readonly Signature[], limits: Limits): { found: Carved[]; problems: Problem[] } {
+/** `onOffset` hears how far through the blob carving has got, for a progress display. */
+export function carve(blob: Uint8Array, signatures: readonly Signature[], limits: Limits, onOffset?: (offset: number) => void): { found: Carved[]; problems: Problem[] } {
   const buffer = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const candidates: { offset: number; signature: Signature }[] = [];
   const problems: Problem[] = [];
@@ -46,6 +47,7 @@ export function carve(blob: Uint8Array, signatures: readonly Signature[], limits
   let claimedUntil = -1;
   for (const { offset, signature } of candidates) {
     if (offset < claimedUntil) continue;
+    onOffset?.(offset);
     if (Date.now() > limits.deadline) {
       problems.push({ offset, message: 'the time allowed for unpacking ran out; the rest of the image was not examined' });
       break;
@@ -70,5 +72,6 @@ export function carve(blob: Uint8Array, signatures: readonly Signature[], limits
     found.push({ unpacker: signature.unpacker.name, offset, length: result.length, result });
     if (result.length !== undefined && result.length > 0) claimedUntil = offset + result.length;
   }
+  onOffset?.(blob.byteLength);
   return { found, problems };
 }

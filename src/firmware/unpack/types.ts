@@ -46,6 +46,16 @@ export interface Limits {
   deadline: number;
   /** Bytes and entries used so far (mutated by spend()). */
   used: { bytes: number; entries: number };
+  /**
+   * Called after every charge, from inside the (synchronous) unpackers: the only moment a
+   * terminal's progress display can be refreshed while a large container is being read.
+   */
+  onSpend?: () => void;
+  /**
+   * Unpackers that know from a header how many entries a container holds and how many bytes it
+   * spans say so here, so a progress display can move through one large container.
+   */
+  onContainer?: (expected: { entries: number; span?: number }) => void;
 }
 
 export class LimitExceeded extends Error {
@@ -74,6 +84,7 @@ export function spend(limits: Limits, bytes: number, entries = 0): void {
   if (limits.used.bytes > limits.maxTotalBytes) throw new LimitExceeded(`the image expands to more than ${limits.maxTotalBytes} bytes in total`);
   if (limits.used.entries > limits.maxEntries) throw new LimitExceeded(`the image holds more than ${limits.maxEntries} entries`);
   if (Date.now() > limits.deadline) throw new LimitExceeded('the time allowed for unpacking ran out');
+  limits.onSpend?.();
 }
 
 /**
