@@ -3,13 +3,14 @@ import { isConnectableError } from './errors.ts';
 import { EXIT, help, type Command, type Io } from './cli/command.ts';
 import { catalogueCommands } from './cli/catalogue-commands.ts';
 import { scanCommands } from './cli/scan-commands.ts';
+import { probeCommands } from './cli/probe-commands.ts';
 import { passwordCommands } from './cli/passwords-commands.ts';
 import { platformCommands } from './cli/platform-commands.ts';
 import { securityTxtCommands } from './cli/securitytxt-commands.ts';
 
 export { EXIT } from './cli/command.ts';
 
-const commands: Record<string, Command> = { ...platformCommands, ...passwordCommands, ...catalogueCommands, ...securityTxtCommands, ...scanCommands };
+const commands: Record<string, Command> = { ...platformCommands, ...passwordCommands, ...catalogueCommands, ...securityTxtCommands, ...scanCommands, ...probeCommands };
 
 function overview(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));

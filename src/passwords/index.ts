@@ -6,5 +6,5 @@ export { auditBatch, resolveColumns, type AuditOptions, type AuditReport } from 
 export { auditSarif, auditText } from './audit/report.ts';
 export { conditionIds, conditionTitles, type ConditionId, type ConditionResult, type Verdict } from './audit/types.ts';
 export { checkUserPassword, USER_PASSWORD_MIN_LENGTH, type UserPasswordVerdict } from './user-password.ts';
-export { commonPasswords, defaultCredentials, defaultPasswords } from './lists.ts';
+export { bundledCsv, commonPasswords, defaultCredentials, defaultPasswords, type DefaultCredential } from './lists.ts';
 export { sha512crypt, sha256crypt, shaCrypt, verifyShaCrypt } from './crypt/sha-crypt.ts';

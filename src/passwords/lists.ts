@@ -53,17 +53,26 @@ export interface DefaultCredential {
 
 let defaultRows: DefaultCredential[] | undefined;
 
+/** The rows of one of our bundled CSV files in data/, keyed by its header's column names. */
+export function bundledCsv(file: string): Record<string, string>[] {
+  const [header, ...rows] = lines(file).filter((l) => l.trim());
+  const names = csvFields(header ?? '');
+  return rows.map((l) => {
+    const f = csvFields(l);
+    return Object.fromEntries(names.map((n, i) => [n, f[i] ?? '']));
+  });
+}
+
 /** Default credentials shipped on devices: the Mirai table and vendor defaults. */
 export function defaultCredentials(): DefaultCredential[] {
-  if (!defaultRows) {
-    const [header, ...rows] = lines('default-credentials.csv').filter((l) => l.trim());
-    const names = csvFields(header ?? '');
-    const at = (f: string[], n: string): string => f[names.indexOf(n)] ?? '';
-    defaultRows = rows.map((l) => {
-      const f = csvFields(l);
-      return { vendor: at(f, 'vendor'), product: at(f, 'product'), protocol: at(f, 'protocol'), username: at(f, 'username'), password: at(f, 'password'), source: at(f, 'source') };
-    });
-  }
+  defaultRows ??= bundledCsv('default-credentials.csv').map((r) => ({
+    vendor: r['vendor'] ?? '',
+    product: r['product'] ?? '',
+    protocol: r['protocol'] ?? '',
+    username: r['username'] ?? '',
+    password: r['password'] ?? '',
+    source: r['source'] ?? '',
+  }));
   return defaultRows;
 }
 

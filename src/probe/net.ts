@@ -141,17 +141,15 @@ export class Reader {
       const left = deadline - Date.now();
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(finish, left);
-        const onAbort = (): void => finish();
-        this.ctx.signal.addEventListener('abort', onAbort, { once: true });
-        function finish(): void {
+        const signal = this.ctx.signal;
+        const finish = (): void => {
           clearTimeout(timer);
+          signal.removeEventListener('abort', finish);
           resolve();
-        }
-        this.wake = () => {
-          this.ctx.signal.removeEventListener('abort', onAbort);
-          finish();
         };
+        const timer = setTimeout(finish, left);
+        signal.addEventListener('abort', finish, { once: true });
+        this.wake = finish;
       });
       this.wake = undefined;
     }

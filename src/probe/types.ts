@@ -54,6 +54,11 @@ export interface Detection {
    * 'unknown': it could not tell without trying (SNMP stays silent for a wrong community).
    */
   auth: 'required' | 'none' | 'unknown';
+  /**
+   * Set when the service answered but offers nothing to log in to (a web page without a login, a
+   * camera with no stream at any known path): why. The scheduler then tries no credential.
+   */
+  noLogin?: string;
   /** With auth 'none': what was obtained without a credential, as proof. */
   openAccessEvidence?: string;
   /** Protocol-specific facts the attempts need (form fields, digest realm, stream URL). */
