@@ -112,13 +112,15 @@ export function probeSummary(run: ProbeRun, findings: readonly ProbeFinding[]): 
   const openServices = findings.filter((f) => f.rule === 'no-authentication').length;
   const incomplete = run.services.filter((s) => s.state === 'failed' || s.state === 'not-tested' || (s.state === 'tested' && s.stop !== 'list-exhausted' && s.stop !== 'login-found' && s.stop !== 'accepts-any-credential'));
   const complete = !run.interrupted && incomplete.length === 0;
-  const tested = run.services.filter((s) => s.state === 'tested' || s.state === 'open-access').length;
+  const tested = run.services.filter((s) => s.state === 'tested').length;
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
   let verdict: string;
-  if (logins > 0) verdict = `Breaks the password duty (PSTI Schedule 1 paragraph 1, ETSI EN 303 645 5.1-1): ${logins} login${logins === 1 ? '' : 's'} with a default or arbitrary credential.`;
-  else if (tested === 0) verdict = 'Nothing to judge: no service that takes a login answered on the targets and ports probed.';
-  else if (!complete) verdict = `No default credential logged in, but the test is incomplete (${incomplete.length} service${incomplete.length === 1 ? '' : 's'} stopped early — see each service's reason); do not rely on it as a clean result.`;
-  else verdict = `No default credential logged in on ${tested} service${tested === 1 ? '' : 's'} tested to the end of their lists.`;
-  if (openServices > 0) verdict += ` ${openServices} service${openServices === 1 ? '' : 's'} give access without any credential (ETSI EN 303 645 5.5-5).`;
+  if (logins > 0) verdict = `Breaks the password duty (PSTI Schedule 1 paragraph 1, ETSI EN 303 645 5.1-1): ${plural(logins, 'login', 'logins')} with a default or arbitrary credential.`;
+  else if (tested === 0 && openServices === 0) verdict = 'Nothing to judge: no service that takes a login answered on the targets and ports probed.';
+  else if (tested === 0) verdict = 'No service asked for a login, so no credential was tried.';
+  else if (!complete) verdict = `No default credential logged in, but the test is incomplete (${plural(incomplete.length, 'service', 'services')} stopped early — see each service's reason); do not rely on it as a clean result.`;
+  else verdict = `No default credential logged in on ${plural(tested, 'service', 'services')} tested to the end of ${tested === 1 ? 'its list' : 'their lists'}.`;
+  if (openServices > 0) verdict += ` ${plural(openServices, 'service gives', 'services give')} access without any credential (ETSI EN 303 645 5.5-5).`;
   return { meetsPasswordDuty: logins === 0, complete, logins, openServices, verdict };
 }
 

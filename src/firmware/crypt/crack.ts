@@ -11,7 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { commonPasswords, defaultCredentials } from '../../passwords/index.ts';
-import { checkers, exclusions, runTask, WORKER_ROLE, type Task, type TaskResult, type WorkerMessage } from './crack-worker.ts';
+import { clearCaches, runTask, WORKER_ROLE, type Task, type TaskResult, type WorkerMessage } from './crack-worker.ts';
 import { identifyHash, type HashIdentity, type HashScheme } from './identify.ts';
 
 export interface CrackTarget {
@@ -102,7 +102,7 @@ function ratePerCore(identity: HashIdentity): number {
       return 500_000;
     case 'md5crypt':
     case 'apr1':
-      return 5_000;
+      return 15_000;
     case 'sha256crypt':
     case 'sha512crypt':
       return (300 * 5000) / (identity.cost ?? 5000);
@@ -127,8 +127,7 @@ function inlineExecutor(shared: readonly string[]): Executor {
       // A macrotask between slices keeps timers and I/O of the rest of the process moving.
       new Promise((resolve) => setImmediate(() => resolve(runTask(task, shared)))),
     close: async () => {
-      checkers.clear();
-      exclusions.clear();
+      clearCaches();
     },
   };
 }
@@ -202,8 +201,7 @@ async function workerExecutor(count: number, shared: string[]): Promise<Executor
     },
     close: async () => {
       await Promise.all(workers.map((w) => w.terminate()));
-      checkers.clear();
-      exclusions.clear();
+      clearCaches();
     },
   };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { apr1, md5crypt, md5CryptChecker, verifyMd5Crypt } from './md5crypt.ts';
+import { apr1, md5crypt, md5CryptChecker, Md5CryptEngine, md5CryptPairChecker, parseMd5Crypt, verifyMd5Crypt } from './md5crypt.ts';
 
 // Needs openssl (Debian package openssl) and mkpasswd (Debian package whois).
 const CRYPT_ALPHABET = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -85,4 +85,44 @@ test('verifyMd5Crypt says false, never throws, for malformed strings', () => {
     assert.equal(verifyMd5Crypt('0123456789ABCDE', hash), false, hash);
   }
   fc.assert(fc.property(fc.string(), fc.string(), (pw, hash) => typeof verifyMd5Crypt(pw, `$1$${hash}`) === 'boolean'));
+});
+
+test('two candidates hashed together equal openssl, across the one-block limit and mixed lengths', () => {
+  // With an 8-character salt the round messages of passwords up to 15 bytes are one block and the
+  // two are interleaved; 16 and more take the general path, alone or next to a short one.
+  const cases: [string, string][] = [
+    ['admin', 'password'],
+    ['', 'x'],
+    ['abcdefghijklmno', 'abcdefghijklmnop'],
+    ['abcdefghijklmnop', 'ab'],
+    ['a'.repeat(70), 'b'.repeat(15)],
+    ['héllo wörld €', 'ü'],
+  ];
+  for (const [magic, flag] of [['$1$', '-1'], ['$apr1$', '-apr1']] as const) {
+    for (const saltText of ['k9Qx2mPz', 'ab', '']) {
+      const engine = new Md5CryptEngine(magic, saltText);
+      for (const [first, second] of cases) {
+        const [x, y] = engine.digestPair(first, second);
+        assert.deepEqual(x, parseMd5Crypt(openssl(flag, first, saltText))?.digest, `${magic}${saltText}$ ${first}`);
+        assert.deepEqual(y, parseMd5Crypt(openssl(flag, second, saltText))?.digest, `${magic}${saltText}$ ${second}`);
+      }
+    }
+  }
+});
+
+test('a pair checker answers with the first of the two that matches', () => {
+  const hash = md5crypt('7ujMko0admin', 'vendorSL');
+  const pair = md5CryptPairChecker(hash);
+  assert.ok(pair);
+  assert.equal(pair('7ujMko0admin', 'admin'), 0);
+  assert.equal(pair('admin', '7ujMko0admin'), 1);
+  assert.equal(pair('7ujMko0admin', '7ujMko0admin'), 0);
+  assert.equal(pair('admin', 'root'), -1);
+  assert.equal(pair('x'.repeat(200), '7ujMko0admin'), 1);
+  // A candidate crypt() could not take never matches, and does not stop its partner matching.
+  assert.equal(pair('a\0b', '7ujMko0admin'), 1);
+  assert.equal(pair('7ujMko0admin', '\ud800'), 0);
+  assert.equal(md5CryptPairChecker('$6$salt$x'), null);
+  const apr = apr1('test', 'Q6ZYh...');
+  assert.equal(md5CryptPairChecker(apr)?.('tset', 'test'), 1);
 });

@@ -18,7 +18,13 @@ const PASSWORD_MAX_BYTES = 4096;
 export type Md5CryptMagic = '$1$' | '$apr1$';
 
 // MD5 after RFC 1321; the per-step constants (floor(|sin(i + 1)| * 2^32)) and shifts are written
-// into the unrolled steps below.
+// into the unrolled steps below. MD5 is one chain of 64 dependent steps, so what bounds its speed
+// is the latency of that chain, not the number of operations: each step adds the message word and
+// the constant to `a` first (they do not wait on the previous step) and the round function last,
+// and the round functions are in the forms with the fewest operations after `b`, the value the
+// previous step produced (F = d ^ (b & (c ^ d)); G as the sum of its two disjoint halves, the one
+// without `b` ready early). That ordering alone made md5crypt about 1.5 times faster than
+// `a + F(b, c, d) + x + k`, which V8 evaluates left to right.
 
 // The words of a message block are read straight out of an Int32Array over the message bytes,
 // which is MD5's little-endian order on the machines Node runs on; a big-endian host swaps them.
@@ -42,7 +48,7 @@ function resetState(st: Int32Array): void {
 // words and 4 state values in registers, several times faster than a loop over constant tables.
 function compressBlock(w: Int32Array, at: number, st: Int32Array): void {
   if (!LITTLE_ENDIAN) swapWords(w, at, 16);
-  const x0 = w[at + 0]!;
+  const x0 = w[at]!;
   const x1 = w[at + 1]!;
   const x2 = w[at + 2]!;
   const x3 = w[at + 3]!;
@@ -62,139 +68,682 @@ function compressBlock(w: Int32Array, at: number, st: Int32Array): void {
   let b = st[1]!;
   let c = st[2]!;
   let d = st[3]!;
-  a = (a + ((b & c) | (~b & d)) + x0 + -680876936) | 0;
+  a = (a + x0 + -680876936 + (d ^ (b & (c ^ d)))) | 0;
   a = (((a << 7) | (a >>> 25)) + b) | 0;
-  d = (d + ((a & b) | (~a & c)) + x1 + -389564586) | 0;
+  d = (d + x1 + -389564586 + (c ^ (a & (b ^ c)))) | 0;
   d = (((d << 12) | (d >>> 20)) + a) | 0;
-  c = (c + ((d & a) | (~d & b)) + x2 + 606105819) | 0;
+  c = (c + x2 + 606105819 + (b ^ (d & (a ^ b)))) | 0;
   c = (((c << 17) | (c >>> 15)) + d) | 0;
-  b = (b + ((c & d) | (~c & a)) + x3 + -1044525330) | 0;
+  b = (b + x3 + -1044525330 + (a ^ (c & (d ^ a)))) | 0;
   b = (((b << 22) | (b >>> 10)) + c) | 0;
-  a = (a + ((b & c) | (~b & d)) + x4 + -176418897) | 0;
+  a = (a + x4 + -176418897 + (d ^ (b & (c ^ d)))) | 0;
   a = (((a << 7) | (a >>> 25)) + b) | 0;
-  d = (d + ((a & b) | (~a & c)) + x5 + 1200080426) | 0;
+  d = (d + x5 + 1200080426 + (c ^ (a & (b ^ c)))) | 0;
   d = (((d << 12) | (d >>> 20)) + a) | 0;
-  c = (c + ((d & a) | (~d & b)) + x6 + -1473231341) | 0;
+  c = (c + x6 + -1473231341 + (b ^ (d & (a ^ b)))) | 0;
   c = (((c << 17) | (c >>> 15)) + d) | 0;
-  b = (b + ((c & d) | (~c & a)) + x7 + -45705983) | 0;
+  b = (b + x7 + -45705983 + (a ^ (c & (d ^ a)))) | 0;
   b = (((b << 22) | (b >>> 10)) + c) | 0;
-  a = (a + ((b & c) | (~b & d)) + x8 + 1770035416) | 0;
+  a = (a + x8 + 1770035416 + (d ^ (b & (c ^ d)))) | 0;
   a = (((a << 7) | (a >>> 25)) + b) | 0;
-  d = (d + ((a & b) | (~a & c)) + x9 + -1958414417) | 0;
+  d = (d + x9 + -1958414417 + (c ^ (a & (b ^ c)))) | 0;
   d = (((d << 12) | (d >>> 20)) + a) | 0;
-  c = (c + ((d & a) | (~d & b)) + x10 + -42063) | 0;
+  c = (c + x10 + -42063 + (b ^ (d & (a ^ b)))) | 0;
   c = (((c << 17) | (c >>> 15)) + d) | 0;
-  b = (b + ((c & d) | (~c & a)) + x11 + -1990404162) | 0;
+  b = (b + x11 + -1990404162 + (a ^ (c & (d ^ a)))) | 0;
   b = (((b << 22) | (b >>> 10)) + c) | 0;
-  a = (a + ((b & c) | (~b & d)) + x12 + 1804603682) | 0;
+  a = (a + x12 + 1804603682 + (d ^ (b & (c ^ d)))) | 0;
   a = (((a << 7) | (a >>> 25)) + b) | 0;
-  d = (d + ((a & b) | (~a & c)) + x13 + -40341101) | 0;
+  d = (d + x13 + -40341101 + (c ^ (a & (b ^ c)))) | 0;
   d = (((d << 12) | (d >>> 20)) + a) | 0;
-  c = (c + ((d & a) | (~d & b)) + x14 + -1502002290) | 0;
+  c = (c + x14 + -1502002290 + (b ^ (d & (a ^ b)))) | 0;
   c = (((c << 17) | (c >>> 15)) + d) | 0;
-  b = (b + ((c & d) | (~c & a)) + x15 + 1236535329) | 0;
+  b = (b + x15 + 1236535329 + (a ^ (c & (d ^ a)))) | 0;
   b = (((b << 22) | (b >>> 10)) + c) | 0;
-  a = (a + ((b & d) | (c & ~d)) + x1 + -165796510) | 0;
+  a = (a + x1 + -165796510 + (c & ~d) + (b & d)) | 0;
   a = (((a << 5) | (a >>> 27)) + b) | 0;
-  d = (d + ((a & c) | (b & ~c)) + x6 + -1069501632) | 0;
+  d = (d + x6 + -1069501632 + (b & ~c) + (a & c)) | 0;
   d = (((d << 9) | (d >>> 23)) + a) | 0;
-  c = (c + ((d & b) | (a & ~b)) + x11 + 643717713) | 0;
+  c = (c + x11 + 643717713 + (a & ~b) + (d & b)) | 0;
   c = (((c << 14) | (c >>> 18)) + d) | 0;
-  b = (b + ((c & a) | (d & ~a)) + x0 + -373897302) | 0;
+  b = (b + x0 + -373897302 + (d & ~a) + (c & a)) | 0;
   b = (((b << 20) | (b >>> 12)) + c) | 0;
-  a = (a + ((b & d) | (c & ~d)) + x5 + -701558691) | 0;
+  a = (a + x5 + -701558691 + (c & ~d) + (b & d)) | 0;
   a = (((a << 5) | (a >>> 27)) + b) | 0;
-  d = (d + ((a & c) | (b & ~c)) + x10 + 38016083) | 0;
+  d = (d + x10 + 38016083 + (b & ~c) + (a & c)) | 0;
   d = (((d << 9) | (d >>> 23)) + a) | 0;
-  c = (c + ((d & b) | (a & ~b)) + x15 + -660478335) | 0;
+  c = (c + x15 + -660478335 + (a & ~b) + (d & b)) | 0;
   c = (((c << 14) | (c >>> 18)) + d) | 0;
-  b = (b + ((c & a) | (d & ~a)) + x4 + -405537848) | 0;
+  b = (b + x4 + -405537848 + (d & ~a) + (c & a)) | 0;
   b = (((b << 20) | (b >>> 12)) + c) | 0;
-  a = (a + ((b & d) | (c & ~d)) + x9 + 568446438) | 0;
+  a = (a + x9 + 568446438 + (c & ~d) + (b & d)) | 0;
   a = (((a << 5) | (a >>> 27)) + b) | 0;
-  d = (d + ((a & c) | (b & ~c)) + x14 + -1019803690) | 0;
+  d = (d + x14 + -1019803690 + (b & ~c) + (a & c)) | 0;
   d = (((d << 9) | (d >>> 23)) + a) | 0;
-  c = (c + ((d & b) | (a & ~b)) + x3 + -187363961) | 0;
+  c = (c + x3 + -187363961 + (a & ~b) + (d & b)) | 0;
   c = (((c << 14) | (c >>> 18)) + d) | 0;
-  b = (b + ((c & a) | (d & ~a)) + x8 + 1163531501) | 0;
+  b = (b + x8 + 1163531501 + (d & ~a) + (c & a)) | 0;
   b = (((b << 20) | (b >>> 12)) + c) | 0;
-  a = (a + ((b & d) | (c & ~d)) + x13 + -1444681467) | 0;
+  a = (a + x13 + -1444681467 + (c & ~d) + (b & d)) | 0;
   a = (((a << 5) | (a >>> 27)) + b) | 0;
-  d = (d + ((a & c) | (b & ~c)) + x2 + -51403784) | 0;
+  d = (d + x2 + -51403784 + (b & ~c) + (a & c)) | 0;
   d = (((d << 9) | (d >>> 23)) + a) | 0;
-  c = (c + ((d & b) | (a & ~b)) + x7 + 1735328473) | 0;
+  c = (c + x7 + 1735328473 + (a & ~b) + (d & b)) | 0;
   c = (((c << 14) | (c >>> 18)) + d) | 0;
-  b = (b + ((c & a) | (d & ~a)) + x12 + -1926607734) | 0;
+  b = (b + x12 + -1926607734 + (d & ~a) + (c & a)) | 0;
   b = (((b << 20) | (b >>> 12)) + c) | 0;
-  a = (a + (b ^ c ^ d) + x5 + -378558) | 0;
+  a = (a + x5 + -378558 + (b ^ (c ^ d))) | 0;
   a = (((a << 4) | (a >>> 28)) + b) | 0;
-  d = (d + (a ^ b ^ c) + x8 + -2022574463) | 0;
+  d = (d + x8 + -2022574463 + (a ^ (b ^ c))) | 0;
   d = (((d << 11) | (d >>> 21)) + a) | 0;
-  c = (c + (d ^ a ^ b) + x11 + 1839030562) | 0;
+  c = (c + x11 + 1839030562 + (d ^ (a ^ b))) | 0;
   c = (((c << 16) | (c >>> 16)) + d) | 0;
-  b = (b + (c ^ d ^ a) + x14 + -35309556) | 0;
+  b = (b + x14 + -35309556 + (c ^ (d ^ a))) | 0;
   b = (((b << 23) | (b >>> 9)) + c) | 0;
-  a = (a + (b ^ c ^ d) + x1 + -1530992060) | 0;
+  a = (a + x1 + -1530992060 + (b ^ (c ^ d))) | 0;
   a = (((a << 4) | (a >>> 28)) + b) | 0;
-  d = (d + (a ^ b ^ c) + x4 + 1272893353) | 0;
+  d = (d + x4 + 1272893353 + (a ^ (b ^ c))) | 0;
   d = (((d << 11) | (d >>> 21)) + a) | 0;
-  c = (c + (d ^ a ^ b) + x7 + -155497632) | 0;
+  c = (c + x7 + -155497632 + (d ^ (a ^ b))) | 0;
   c = (((c << 16) | (c >>> 16)) + d) | 0;
-  b = (b + (c ^ d ^ a) + x10 + -1094730640) | 0;
+  b = (b + x10 + -1094730640 + (c ^ (d ^ a))) | 0;
   b = (((b << 23) | (b >>> 9)) + c) | 0;
-  a = (a + (b ^ c ^ d) + x13 + 681279174) | 0;
+  a = (a + x13 + 681279174 + (b ^ (c ^ d))) | 0;
   a = (((a << 4) | (a >>> 28)) + b) | 0;
-  d = (d + (a ^ b ^ c) + x0 + -358537222) | 0;
+  d = (d + x0 + -358537222 + (a ^ (b ^ c))) | 0;
   d = (((d << 11) | (d >>> 21)) + a) | 0;
-  c = (c + (d ^ a ^ b) + x3 + -722521979) | 0;
+  c = (c + x3 + -722521979 + (d ^ (a ^ b))) | 0;
   c = (((c << 16) | (c >>> 16)) + d) | 0;
-  b = (b + (c ^ d ^ a) + x6 + 76029189) | 0;
+  b = (b + x6 + 76029189 + (c ^ (d ^ a))) | 0;
   b = (((b << 23) | (b >>> 9)) + c) | 0;
-  a = (a + (b ^ c ^ d) + x9 + -640364487) | 0;
+  a = (a + x9 + -640364487 + (b ^ (c ^ d))) | 0;
   a = (((a << 4) | (a >>> 28)) + b) | 0;
-  d = (d + (a ^ b ^ c) + x12 + -421815835) | 0;
+  d = (d + x12 + -421815835 + (a ^ (b ^ c))) | 0;
   d = (((d << 11) | (d >>> 21)) + a) | 0;
-  c = (c + (d ^ a ^ b) + x15 + 530742520) | 0;
+  c = (c + x15 + 530742520 + (d ^ (a ^ b))) | 0;
   c = (((c << 16) | (c >>> 16)) + d) | 0;
-  b = (b + (c ^ d ^ a) + x2 + -995338651) | 0;
+  b = (b + x2 + -995338651 + (c ^ (d ^ a))) | 0;
   b = (((b << 23) | (b >>> 9)) + c) | 0;
-  a = (a + (c ^ (b | ~d)) + x0 + -198630844) | 0;
+  a = (a + x0 + -198630844 + (c ^ (b | ~d))) | 0;
   a = (((a << 6) | (a >>> 26)) + b) | 0;
-  d = (d + (b ^ (a | ~c)) + x7 + 1126891415) | 0;
+  d = (d + x7 + 1126891415 + (b ^ (a | ~c))) | 0;
   d = (((d << 10) | (d >>> 22)) + a) | 0;
-  c = (c + (a ^ (d | ~b)) + x14 + -1416354905) | 0;
+  c = (c + x14 + -1416354905 + (a ^ (d | ~b))) | 0;
   c = (((c << 15) | (c >>> 17)) + d) | 0;
-  b = (b + (d ^ (c | ~a)) + x5 + -57434055) | 0;
+  b = (b + x5 + -57434055 + (d ^ (c | ~a))) | 0;
   b = (((b << 21) | (b >>> 11)) + c) | 0;
-  a = (a + (c ^ (b | ~d)) + x12 + 1700485571) | 0;
+  a = (a + x12 + 1700485571 + (c ^ (b | ~d))) | 0;
   a = (((a << 6) | (a >>> 26)) + b) | 0;
-  d = (d + (b ^ (a | ~c)) + x3 + -1894986606) | 0;
+  d = (d + x3 + -1894986606 + (b ^ (a | ~c))) | 0;
   d = (((d << 10) | (d >>> 22)) + a) | 0;
-  c = (c + (a ^ (d | ~b)) + x10 + -1051523) | 0;
+  c = (c + x10 + -1051523 + (a ^ (d | ~b))) | 0;
   c = (((c << 15) | (c >>> 17)) + d) | 0;
-  b = (b + (d ^ (c | ~a)) + x1 + -2054922799) | 0;
+  b = (b + x1 + -2054922799 + (d ^ (c | ~a))) | 0;
   b = (((b << 21) | (b >>> 11)) + c) | 0;
-  a = (a + (c ^ (b | ~d)) + x8 + 1873313359) | 0;
+  a = (a + x8 + 1873313359 + (c ^ (b | ~d))) | 0;
   a = (((a << 6) | (a >>> 26)) + b) | 0;
-  d = (d + (b ^ (a | ~c)) + x15 + -30611744) | 0;
+  d = (d + x15 + -30611744 + (b ^ (a | ~c))) | 0;
   d = (((d << 10) | (d >>> 22)) + a) | 0;
-  c = (c + (a ^ (d | ~b)) + x6 + -1560198380) | 0;
+  c = (c + x6 + -1560198380 + (a ^ (d | ~b))) | 0;
   c = (((c << 15) | (c >>> 17)) + d) | 0;
-  b = (b + (d ^ (c | ~a)) + x13 + 1309151649) | 0;
+  b = (b + x13 + 1309151649 + (d ^ (c | ~a))) | 0;
   b = (((b << 21) | (b >>> 11)) + c) | 0;
-  a = (a + (c ^ (b | ~d)) + x4 + -145523070) | 0;
+  a = (a + x4 + -145523070 + (c ^ (b | ~d))) | 0;
   a = (((a << 6) | (a >>> 26)) + b) | 0;
-  d = (d + (b ^ (a | ~c)) + x11 + -1120210379) | 0;
+  d = (d + x11 + -1120210379 + (b ^ (a | ~c))) | 0;
   d = (((d << 10) | (d >>> 22)) + a) | 0;
-  c = (c + (a ^ (d | ~b)) + x2 + 718787259) | 0;
+  c = (c + x2 + 718787259 + (a ^ (d | ~b))) | 0;
   c = (((c << 15) | (c >>> 17)) + d) | 0;
-  b = (b + (d ^ (c | ~a)) + x9 + -343485551) | 0;
+  b = (b + x9 + -343485551 + (d ^ (c | ~a))) | 0;
   b = (((b << 21) | (b >>> 11)) + c) | 0;
   st[0] = (st[0]! + a) | 0;
   st[1] = (st[1]! + b) | 0;
   st[2] = (st[2]! + c) | 0;
   st[3] = (st[3]! + d) | 0;
   if (!LITTLE_ENDIAN) swapWords(w, at, 16);
+}
+
+// Writes a round's input digest into its place in a one-block message: `offset` bytes into the
+// block at word `at`. Little-endian only. An unaligned digest straddles five words; the bytes
+// before it in the first and after it in the last (password, salt or padding) are kept.
+function placeDigest(words: Int32Array, at: number, offset: number, d0: number, d1: number, d2: number, d3: number): void {
+  const q = at + (offset >> 2);
+  const shift = (offset & 3) << 3;
+  if (shift === 0) {
+    words[q] = d0;
+    words[q + 1] = d1;
+    words[q + 2] = d2;
+    words[q + 3] = d3;
+  } else {
+    const back = 32 - shift;
+    const low = (1 << shift) - 1;
+    words[q] = (words[q]! & low) | (d0 << shift);
+    words[q + 1] = (d0 >>> back) | (d1 << shift);
+    words[q + 2] = (d1 >>> back) | (d2 << shift);
+    words[q + 3] = (d2 >>> back) | (d3 << shift);
+    words[q + 4] = (d3 >>> back) | (words[q + 4]! & ~low);
+  }
+}
+
+// md5crypt's 1,000 rounds when each of the eight round messages is one block (see Lane), with the
+// digest kept in locals from round to round rather than in a state array, and the MD5 inlined.
+// The state starts as the digest before the rounds and ends as the final one.
+function roundsOneBlock(lane: Lane): void {
+  const { words, stride, slot, state } = lane;
+  let d0 = state[0]!;
+  let d1 = state[1]!;
+  let d2 = state[2]!;
+  let d3 = state[3]!;
+  let mod3 = 0;
+  let mod7 = 0;
+  for (let i = 0; i < 1000; i++) {
+    const layout = (i & 1) | (mod3 !== 0 ? 2 : 0) | (mod7 !== 0 ? 4 : 0);
+    if (++mod3 === 3) mod3 = 0;
+    if (++mod7 === 7) mod7 = 0;
+    const at = layout * stride;
+    placeDigest(words, at, slot[layout]!, d0, d1, d2, d3);
+    const x0 = words[at]!;
+    const x1 = words[at + 1]!;
+    const x2 = words[at + 2]!;
+    const x3 = words[at + 3]!;
+    const x4 = words[at + 4]!;
+    const x5 = words[at + 5]!;
+    const x6 = words[at + 6]!;
+    const x7 = words[at + 7]!;
+    const x8 = words[at + 8]!;
+    const x9 = words[at + 9]!;
+    const x10 = words[at + 10]!;
+    const x11 = words[at + 11]!;
+    const x12 = words[at + 12]!;
+    const x13 = words[at + 13]!;
+    const x14 = words[at + 14]!;
+    const x15 = words[at + 15]!;
+    let a = 0x67452301;
+    let b = 0xefcdab89 | 0;
+    let c = 0x98badcfe | 0;
+    let d = 0x10325476;
+    a = (a + x0 + -680876936 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    d = (d + x1 + -389564586 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    c = (c + x2 + 606105819 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    b = (b + x3 + -1044525330 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    a = (a + x4 + -176418897 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    d = (d + x5 + 1200080426 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    c = (c + x6 + -1473231341 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    b = (b + x7 + -45705983 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    a = (a + x8 + 1770035416 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    d = (d + x9 + -1958414417 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    c = (c + x10 + -42063 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    b = (b + x11 + -1990404162 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    a = (a + x12 + 1804603682 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    d = (d + x13 + -40341101 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    c = (c + x14 + -1502002290 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    b = (b + x15 + 1236535329 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    a = (a + x1 + -165796510 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    d = (d + x6 + -1069501632 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    c = (c + x11 + 643717713 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    b = (b + x0 + -373897302 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    a = (a + x5 + -701558691 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    d = (d + x10 + 38016083 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    c = (c + x15 + -660478335 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    b = (b + x4 + -405537848 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    a = (a + x9 + 568446438 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    d = (d + x14 + -1019803690 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    c = (c + x3 + -187363961 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    b = (b + x8 + 1163531501 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    a = (a + x13 + -1444681467 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    d = (d + x2 + -51403784 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    c = (c + x7 + 1735328473 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    b = (b + x12 + -1926607734 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    a = (a + x5 + -378558 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    d = (d + x8 + -2022574463 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    c = (c + x11 + 1839030562 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    b = (b + x14 + -35309556 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    a = (a + x1 + -1530992060 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    d = (d + x4 + 1272893353 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    c = (c + x7 + -155497632 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    b = (b + x10 + -1094730640 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    a = (a + x13 + 681279174 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    d = (d + x0 + -358537222 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    c = (c + x3 + -722521979 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    b = (b + x6 + 76029189 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    a = (a + x9 + -640364487 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    d = (d + x12 + -421815835 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    c = (c + x15 + 530742520 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    b = (b + x2 + -995338651 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    a = (a + x0 + -198630844 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    d = (d + x7 + 1126891415 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    c = (c + x14 + -1416354905 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    b = (b + x5 + -57434055 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    a = (a + x12 + 1700485571 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    d = (d + x3 + -1894986606 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    c = (c + x10 + -1051523 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    b = (b + x1 + -2054922799 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    a = (a + x8 + 1873313359 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    d = (d + x15 + -30611744 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    c = (c + x6 + -1560198380 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    b = (b + x13 + 1309151649 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    a = (a + x4 + -145523070 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    d = (d + x11 + -1120210379 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    c = (c + x2 + 718787259 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    b = (b + x9 + -343485551 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    d0 = (a + 0x67452301) | 0;
+    d1 = (b + (0xefcdab89 | 0)) | 0;
+    d2 = (c + (0x98badcfe | 0)) | 0;
+    d3 = (d + 0x10325476) | 0;
+  }
+  state[0] = d0;
+  state[1] = d1;
+  state[2] = d2;
+  state[3] = d3;
+}
+
+// roundsOneBlock for two candidates at once, their steps interleaved. One MD5 chain waits on each
+// step's latency and leaves most of the core's execution units idle; a second, independent chain
+// fills them (John the Ripper's MD5_X2 does the same), about 1.5 times the candidates per second.
+// A third chain gained a few per cent more on the 2-core build machine and a fourth lost, the
+// registers running out.
+function roundsOneBlockPair(first: Lane, second: Lane): void {
+  const wa = first.words;
+  const wb = second.words;
+  const strideA = first.stride;
+  const strideB = second.stride;
+  const slotA = first.slot;
+  const slotB = second.slot;
+  let p0 = first.state[0]!;
+  let p1 = first.state[1]!;
+  let p2 = first.state[2]!;
+  let p3 = first.state[3]!;
+  let q0 = second.state[0]!;
+  let q1 = second.state[1]!;
+  let q2 = second.state[2]!;
+  let q3 = second.state[3]!;
+  let mod3 = 0;
+  let mod7 = 0;
+  for (let i = 0; i < 1000; i++) {
+    const layout = (i & 1) | (mod3 !== 0 ? 2 : 0) | (mod7 !== 0 ? 4 : 0);
+    if (++mod3 === 3) mod3 = 0;
+    if (++mod7 === 7) mod7 = 0;
+    const atA = layout * strideA;
+    const atB = layout * strideB;
+    placeDigest(wa, atA, slotA[layout]!, p0, p1, p2, p3);
+    placeDigest(wb, atB, slotB[layout]!, q0, q1, q2, q3);
+    const x0 = wa[atA]!;
+    const x1 = wa[atA + 1]!;
+    const x2 = wa[atA + 2]!;
+    const x3 = wa[atA + 3]!;
+    const x4 = wa[atA + 4]!;
+    const x5 = wa[atA + 5]!;
+    const x6 = wa[atA + 6]!;
+    const x7 = wa[atA + 7]!;
+    const x8 = wa[atA + 8]!;
+    const x9 = wa[atA + 9]!;
+    const x10 = wa[atA + 10]!;
+    const x11 = wa[atA + 11]!;
+    const x12 = wa[atA + 12]!;
+    const x13 = wa[atA + 13]!;
+    const x14 = wa[atA + 14]!;
+    const x15 = wa[atA + 15]!;
+    const y0 = wb[atB]!;
+    const y1 = wb[atB + 1]!;
+    const y2 = wb[atB + 2]!;
+    const y3 = wb[atB + 3]!;
+    const y4 = wb[atB + 4]!;
+    const y5 = wb[atB + 5]!;
+    const y6 = wb[atB + 6]!;
+    const y7 = wb[atB + 7]!;
+    const y8 = wb[atB + 8]!;
+    const y9 = wb[atB + 9]!;
+    const y10 = wb[atB + 10]!;
+    const y11 = wb[atB + 11]!;
+    const y12 = wb[atB + 12]!;
+    const y13 = wb[atB + 13]!;
+    const y14 = wb[atB + 14]!;
+    const y15 = wb[atB + 15]!;
+    let a = 0x67452301;
+    let b = 0xefcdab89 | 0;
+    let c = 0x98badcfe | 0;
+    let d = 0x10325476;
+    let e = 0x67452301;
+    let f = 0xefcdab89 | 0;
+    let g = 0x98badcfe | 0;
+    let h = 0x10325476;
+    a = (a + x0 + -680876936 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    e = (e + y0 + -680876936 + (h ^ (f & (g ^ h)))) | 0;
+    e = (((e << 7) | (e >>> 25)) + f) | 0;
+    d = (d + x1 + -389564586 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    h = (h + y1 + -389564586 + (g ^ (e & (f ^ g)))) | 0;
+    h = (((h << 12) | (h >>> 20)) + e) | 0;
+    c = (c + x2 + 606105819 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    g = (g + y2 + 606105819 + (f ^ (h & (e ^ f)))) | 0;
+    g = (((g << 17) | (g >>> 15)) + h) | 0;
+    b = (b + x3 + -1044525330 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    f = (f + y3 + -1044525330 + (e ^ (g & (h ^ e)))) | 0;
+    f = (((f << 22) | (f >>> 10)) + g) | 0;
+    a = (a + x4 + -176418897 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    e = (e + y4 + -176418897 + (h ^ (f & (g ^ h)))) | 0;
+    e = (((e << 7) | (e >>> 25)) + f) | 0;
+    d = (d + x5 + 1200080426 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    h = (h + y5 + 1200080426 + (g ^ (e & (f ^ g)))) | 0;
+    h = (((h << 12) | (h >>> 20)) + e) | 0;
+    c = (c + x6 + -1473231341 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    g = (g + y6 + -1473231341 + (f ^ (h & (e ^ f)))) | 0;
+    g = (((g << 17) | (g >>> 15)) + h) | 0;
+    b = (b + x7 + -45705983 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    f = (f + y7 + -45705983 + (e ^ (g & (h ^ e)))) | 0;
+    f = (((f << 22) | (f >>> 10)) + g) | 0;
+    a = (a + x8 + 1770035416 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    e = (e + y8 + 1770035416 + (h ^ (f & (g ^ h)))) | 0;
+    e = (((e << 7) | (e >>> 25)) + f) | 0;
+    d = (d + x9 + -1958414417 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    h = (h + y9 + -1958414417 + (g ^ (e & (f ^ g)))) | 0;
+    h = (((h << 12) | (h >>> 20)) + e) | 0;
+    c = (c + x10 + -42063 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    g = (g + y10 + -42063 + (f ^ (h & (e ^ f)))) | 0;
+    g = (((g << 17) | (g >>> 15)) + h) | 0;
+    b = (b + x11 + -1990404162 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    f = (f + y11 + -1990404162 + (e ^ (g & (h ^ e)))) | 0;
+    f = (((f << 22) | (f >>> 10)) + g) | 0;
+    a = (a + x12 + 1804603682 + (d ^ (b & (c ^ d)))) | 0;
+    a = (((a << 7) | (a >>> 25)) + b) | 0;
+    e = (e + y12 + 1804603682 + (h ^ (f & (g ^ h)))) | 0;
+    e = (((e << 7) | (e >>> 25)) + f) | 0;
+    d = (d + x13 + -40341101 + (c ^ (a & (b ^ c)))) | 0;
+    d = (((d << 12) | (d >>> 20)) + a) | 0;
+    h = (h + y13 + -40341101 + (g ^ (e & (f ^ g)))) | 0;
+    h = (((h << 12) | (h >>> 20)) + e) | 0;
+    c = (c + x14 + -1502002290 + (b ^ (d & (a ^ b)))) | 0;
+    c = (((c << 17) | (c >>> 15)) + d) | 0;
+    g = (g + y14 + -1502002290 + (f ^ (h & (e ^ f)))) | 0;
+    g = (((g << 17) | (g >>> 15)) + h) | 0;
+    b = (b + x15 + 1236535329 + (a ^ (c & (d ^ a)))) | 0;
+    b = (((b << 22) | (b >>> 10)) + c) | 0;
+    f = (f + y15 + 1236535329 + (e ^ (g & (h ^ e)))) | 0;
+    f = (((f << 22) | (f >>> 10)) + g) | 0;
+    a = (a + x1 + -165796510 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    e = (e + y1 + -165796510 + (g & ~h) + (f & h)) | 0;
+    e = (((e << 5) | (e >>> 27)) + f) | 0;
+    d = (d + x6 + -1069501632 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    h = (h + y6 + -1069501632 + (f & ~g) + (e & g)) | 0;
+    h = (((h << 9) | (h >>> 23)) + e) | 0;
+    c = (c + x11 + 643717713 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    g = (g + y11 + 643717713 + (e & ~f) + (h & f)) | 0;
+    g = (((g << 14) | (g >>> 18)) + h) | 0;
+    b = (b + x0 + -373897302 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    f = (f + y0 + -373897302 + (h & ~e) + (g & e)) | 0;
+    f = (((f << 20) | (f >>> 12)) + g) | 0;
+    a = (a + x5 + -701558691 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    e = (e + y5 + -701558691 + (g & ~h) + (f & h)) | 0;
+    e = (((e << 5) | (e >>> 27)) + f) | 0;
+    d = (d + x10 + 38016083 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    h = (h + y10 + 38016083 + (f & ~g) + (e & g)) | 0;
+    h = (((h << 9) | (h >>> 23)) + e) | 0;
+    c = (c + x15 + -660478335 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    g = (g + y15 + -660478335 + (e & ~f) + (h & f)) | 0;
+    g = (((g << 14) | (g >>> 18)) + h) | 0;
+    b = (b + x4 + -405537848 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    f = (f + y4 + -405537848 + (h & ~e) + (g & e)) | 0;
+    f = (((f << 20) | (f >>> 12)) + g) | 0;
+    a = (a + x9 + 568446438 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    e = (e + y9 + 568446438 + (g & ~h) + (f & h)) | 0;
+    e = (((e << 5) | (e >>> 27)) + f) | 0;
+    d = (d + x14 + -1019803690 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    h = (h + y14 + -1019803690 + (f & ~g) + (e & g)) | 0;
+    h = (((h << 9) | (h >>> 23)) + e) | 0;
+    c = (c + x3 + -187363961 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    g = (g + y3 + -187363961 + (e & ~f) + (h & f)) | 0;
+    g = (((g << 14) | (g >>> 18)) + h) | 0;
+    b = (b + x8 + 1163531501 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    f = (f + y8 + 1163531501 + (h & ~e) + (g & e)) | 0;
+    f = (((f << 20) | (f >>> 12)) + g) | 0;
+    a = (a + x13 + -1444681467 + (c & ~d) + (b & d)) | 0;
+    a = (((a << 5) | (a >>> 27)) + b) | 0;
+    e = (e + y13 + -1444681467 + (g & ~h) + (f & h)) | 0;
+    e = (((e << 5) | (e >>> 27)) + f) | 0;
+    d = (d + x2 + -51403784 + (b & ~c) + (a & c)) | 0;
+    d = (((d << 9) | (d >>> 23)) + a) | 0;
+    h = (h + y2 + -51403784 + (f & ~g) + (e & g)) | 0;
+    h = (((h << 9) | (h >>> 23)) + e) | 0;
+    c = (c + x7 + 1735328473 + (a & ~b) + (d & b)) | 0;
+    c = (((c << 14) | (c >>> 18)) + d) | 0;
+    g = (g + y7 + 1735328473 + (e & ~f) + (h & f)) | 0;
+    g = (((g << 14) | (g >>> 18)) + h) | 0;
+    b = (b + x12 + -1926607734 + (d & ~a) + (c & a)) | 0;
+    b = (((b << 20) | (b >>> 12)) + c) | 0;
+    f = (f + y12 + -1926607734 + (h & ~e) + (g & e)) | 0;
+    f = (((f << 20) | (f >>> 12)) + g) | 0;
+    a = (a + x5 + -378558 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    e = (e + y5 + -378558 + (f ^ (g ^ h))) | 0;
+    e = (((e << 4) | (e >>> 28)) + f) | 0;
+    d = (d + x8 + -2022574463 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    h = (h + y8 + -2022574463 + (e ^ (f ^ g))) | 0;
+    h = (((h << 11) | (h >>> 21)) + e) | 0;
+    c = (c + x11 + 1839030562 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    g = (g + y11 + 1839030562 + (h ^ (e ^ f))) | 0;
+    g = (((g << 16) | (g >>> 16)) + h) | 0;
+    b = (b + x14 + -35309556 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    f = (f + y14 + -35309556 + (g ^ (h ^ e))) | 0;
+    f = (((f << 23) | (f >>> 9)) + g) | 0;
+    a = (a + x1 + -1530992060 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    e = (e + y1 + -1530992060 + (f ^ (g ^ h))) | 0;
+    e = (((e << 4) | (e >>> 28)) + f) | 0;
+    d = (d + x4 + 1272893353 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    h = (h + y4 + 1272893353 + (e ^ (f ^ g))) | 0;
+    h = (((h << 11) | (h >>> 21)) + e) | 0;
+    c = (c + x7 + -155497632 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    g = (g + y7 + -155497632 + (h ^ (e ^ f))) | 0;
+    g = (((g << 16) | (g >>> 16)) + h) | 0;
+    b = (b + x10 + -1094730640 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    f = (f + y10 + -1094730640 + (g ^ (h ^ e))) | 0;
+    f = (((f << 23) | (f >>> 9)) + g) | 0;
+    a = (a + x13 + 681279174 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    e = (e + y13 + 681279174 + (f ^ (g ^ h))) | 0;
+    e = (((e << 4) | (e >>> 28)) + f) | 0;
+    d = (d + x0 + -358537222 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    h = (h + y0 + -358537222 + (e ^ (f ^ g))) | 0;
+    h = (((h << 11) | (h >>> 21)) + e) | 0;
+    c = (c + x3 + -722521979 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    g = (g + y3 + -722521979 + (h ^ (e ^ f))) | 0;
+    g = (((g << 16) | (g >>> 16)) + h) | 0;
+    b = (b + x6 + 76029189 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    f = (f + y6 + 76029189 + (g ^ (h ^ e))) | 0;
+    f = (((f << 23) | (f >>> 9)) + g) | 0;
+    a = (a + x9 + -640364487 + (b ^ (c ^ d))) | 0;
+    a = (((a << 4) | (a >>> 28)) + b) | 0;
+    e = (e + y9 + -640364487 + (f ^ (g ^ h))) | 0;
+    e = (((e << 4) | (e >>> 28)) + f) | 0;
+    d = (d + x12 + -421815835 + (a ^ (b ^ c))) | 0;
+    d = (((d << 11) | (d >>> 21)) + a) | 0;
+    h = (h + y12 + -421815835 + (e ^ (f ^ g))) | 0;
+    h = (((h << 11) | (h >>> 21)) + e) | 0;
+    c = (c + x15 + 530742520 + (d ^ (a ^ b))) | 0;
+    c = (((c << 16) | (c >>> 16)) + d) | 0;
+    g = (g + y15 + 530742520 + (h ^ (e ^ f))) | 0;
+    g = (((g << 16) | (g >>> 16)) + h) | 0;
+    b = (b + x2 + -995338651 + (c ^ (d ^ a))) | 0;
+    b = (((b << 23) | (b >>> 9)) + c) | 0;
+    f = (f + y2 + -995338651 + (g ^ (h ^ e))) | 0;
+    f = (((f << 23) | (f >>> 9)) + g) | 0;
+    a = (a + x0 + -198630844 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    e = (e + y0 + -198630844 + (g ^ (f | ~h))) | 0;
+    e = (((e << 6) | (e >>> 26)) + f) | 0;
+    d = (d + x7 + 1126891415 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    h = (h + y7 + 1126891415 + (f ^ (e | ~g))) | 0;
+    h = (((h << 10) | (h >>> 22)) + e) | 0;
+    c = (c + x14 + -1416354905 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    g = (g + y14 + -1416354905 + (e ^ (h | ~f))) | 0;
+    g = (((g << 15) | (g >>> 17)) + h) | 0;
+    b = (b + x5 + -57434055 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    f = (f + y5 + -57434055 + (h ^ (g | ~e))) | 0;
+    f = (((f << 21) | (f >>> 11)) + g) | 0;
+    a = (a + x12 + 1700485571 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    e = (e + y12 + 1700485571 + (g ^ (f | ~h))) | 0;
+    e = (((e << 6) | (e >>> 26)) + f) | 0;
+    d = (d + x3 + -1894986606 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    h = (h + y3 + -1894986606 + (f ^ (e | ~g))) | 0;
+    h = (((h << 10) | (h >>> 22)) + e) | 0;
+    c = (c + x10 + -1051523 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    g = (g + y10 + -1051523 + (e ^ (h | ~f))) | 0;
+    g = (((g << 15) | (g >>> 17)) + h) | 0;
+    b = (b + x1 + -2054922799 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    f = (f + y1 + -2054922799 + (h ^ (g | ~e))) | 0;
+    f = (((f << 21) | (f >>> 11)) + g) | 0;
+    a = (a + x8 + 1873313359 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    e = (e + y8 + 1873313359 + (g ^ (f | ~h))) | 0;
+    e = (((e << 6) | (e >>> 26)) + f) | 0;
+    d = (d + x15 + -30611744 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    h = (h + y15 + -30611744 + (f ^ (e | ~g))) | 0;
+    h = (((h << 10) | (h >>> 22)) + e) | 0;
+    c = (c + x6 + -1560198380 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    g = (g + y6 + -1560198380 + (e ^ (h | ~f))) | 0;
+    g = (((g << 15) | (g >>> 17)) + h) | 0;
+    b = (b + x13 + 1309151649 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    f = (f + y13 + 1309151649 + (h ^ (g | ~e))) | 0;
+    f = (((f << 21) | (f >>> 11)) + g) | 0;
+    a = (a + x4 + -145523070 + (c ^ (b | ~d))) | 0;
+    a = (((a << 6) | (a >>> 26)) + b) | 0;
+    e = (e + y4 + -145523070 + (g ^ (f | ~h))) | 0;
+    e = (((e << 6) | (e >>> 26)) + f) | 0;
+    d = (d + x11 + -1120210379 + (b ^ (a | ~c))) | 0;
+    d = (((d << 10) | (d >>> 22)) + a) | 0;
+    h = (h + y11 + -1120210379 + (f ^ (e | ~g))) | 0;
+    h = (((h << 10) | (h >>> 22)) + e) | 0;
+    c = (c + x2 + 718787259 + (a ^ (d | ~b))) | 0;
+    c = (((c << 15) | (c >>> 17)) + d) | 0;
+    g = (g + y2 + 718787259 + (e ^ (h | ~f))) | 0;
+    g = (((g << 15) | (g >>> 17)) + h) | 0;
+    b = (b + x9 + -343485551 + (d ^ (c | ~a))) | 0;
+    b = (((b << 21) | (b >>> 11)) + c) | 0;
+    f = (f + y9 + -343485551 + (h ^ (g | ~e))) | 0;
+    f = (((f << 21) | (f >>> 11)) + g) | 0;
+    p0 = (a + 0x67452301) | 0;
+    p1 = (b + (0xefcdab89 | 0)) | 0;
+    p2 = (c + (0x98badcfe | 0)) | 0;
+    p3 = (d + 0x10325476) | 0;
+    q0 = (e + 0x67452301) | 0;
+    q1 = (f + (0xefcdab89 | 0)) | 0;
+    q2 = (g + (0x98badcfe | 0)) | 0;
+    q3 = (h + 0x10325476) | 0;
+  }
+  first.state[0] = p0;
+  first.state[1] = p1;
+  first.state[2] = p2;
+  first.state[3] = p3;
+  second.state[0] = q0;
+  second.state[1] = q1;
+  second.state[2] = q2;
+  second.state[3] = q3;
 }
 
 /** Pads the message of `length` bytes at byte `base` of `bytes` in place; returns its block count. */
@@ -255,78 +804,141 @@ function decode(encoded: string): Uint8Array | null {
   return out;
 }
 
+// One candidate's working set, reused from candidate to candidate: its UTF-8 bytes, the eight
+// round messages (and a scratch message), and the MD5 state.
+//
+// The 1,000 rounds use eight message layouts, (digest | password) [salt] [password]
+// (password | digest), picked by i odd, i % 3 and i % 7. Each layout is laid out and padded once
+// per candidate; a round then only writes the previous digest into its slot and compresses, so the
+// digest never leaves the four state words.
+class Lane {
+  password = new Uint8Array(64);
+  length = 0;
+  // Eight layouts of `stride` words each, plus the scratch message at layout 8.
+  words = new Int32Array(0);
+  bytes = new Uint8Array(0);
+  stride = 0;
+  /** Byte offset of the digest in each layout. */
+  readonly slot = new Int32Array(8);
+  /** Blocks in each layout once padded. */
+  readonly blocks = new Int32Array(8);
+  readonly state = new Int32Array(4);
+  readonly final = new Uint8Array(16);
+  /** Every round message is one block and the host little-endian: roundsOneBlock applies. */
+  oneBlock = false;
+}
+
 /**
  * The md5crypt computation for one salt, reusable across many candidate passwords without
  * allocating (the crack loop's inner step).
- *
- * The 1,000 rounds use eight message layouts, (digest | password) [salt] [password]
- * (password | digest), picked by i odd, i % 3 and i % 7. Each layout is laid out and padded once
- * per candidate; a round then only writes the previous digest into its slot and compresses, so the
- * digest never leaves the four state words.
  */
 export class Md5CryptEngine {
   private readonly magic: Uint8Array;
   private readonly salt: Uint8Array;
-  private readonly state = new Int32Array(4);
-  private readonly final = new Uint8Array(16);
-  private password = new Uint8Array(64);
   private readonly encoder = new TextEncoder();
-  // Eight layouts of `stride` words each, plus the scratch message at layout 8.
-  private words = new Int32Array(0);
-  private bytes = new Uint8Array(0);
-  private stride = 0;
-  private readonly slot = new Int32Array(8);
-  private readonly blocks = new Int32Array(9);
+  private readonly first = new Lane();
+  private readonly second = new Lane();
+  private readonly both: readonly [Uint8Array, Uint8Array] = [this.first.final, this.second.final];
 
   constructor(magic: Md5CryptMagic, salt: string) {
     this.magic = Uint8Array.from(magic, (c) => c.charCodeAt(0));
     // crypt() takes the salt as bytes up to the first '$', at most 8.
     this.salt = Buffer.from(salt.split('$')[0]?.slice(0, SALT_MAX_LENGTH) ?? '', 'latin1');
-    this.ensure(64);
+    this.ensure(this.first, 64);
+    this.ensure(this.second, 64);
   }
 
-  private ensure(pwLength: number): void {
+  private ensure(lane: Lane, pwLength: number): void {
     // The longest message: the second one (password magic salt alternate-sum bit-bytes), or a
     // round's (digest salt password password), plus padding.
     const longest = Math.max(2 * pwLength + this.magic.length + this.salt.length + 32, 16 + this.salt.length + 2 * pwLength);
     const stride = 16 * (((longest + 8) >> 6) + 1);
-    if (stride <= this.stride) return;
-    this.stride = stride;
-    this.words = new Int32Array(9 * stride);
-    this.bytes = new Uint8Array(this.words.buffer);
+    if (stride <= lane.stride) return;
+    lane.stride = stride;
+    lane.words = new Int32Array(9 * stride);
+    lane.bytes = new Uint8Array(lane.words.buffer);
+  }
+
+  private load(lane: Lane, password: string): void {
+    // UTF-8 is at most 3 bytes per UTF-16 unit; grow once for long candidates, not per call.
+    if (password.length * 3 > lane.password.length) lane.password = new Uint8Array(password.length * 3);
+    lane.length = this.encoder.encodeInto(password, lane.password).written;
   }
 
   /** The 16-byte digest of `password` (UTF-8); the returned array is reused by the next call. */
   digest(password: string): Uint8Array {
-    // UTF-8 is at most 3 bytes per UTF-16 unit; grow once for long candidates, not per call.
-    if (password.length * 3 > this.password.length) this.password = new Uint8Array(password.length * 3);
-    const length = this.encoder.encodeInto(password, this.password).written;
-    return this.digestBytes(this.password, length);
+    const lane = this.first;
+    this.load(lane, password);
+    this.prepare(lane);
+    if (lane.oneBlock) roundsOneBlock(lane);
+    else roundsGeneral(lane);
+    writeDigest(lane.state, lane.final, 0);
+    return lane.final;
   }
 
-  // MD5 of the scratch message (layout 8) of `length` bytes into the state.
-  private hashScratch(length: number): void {
-    const at = 8 * this.stride;
-    const blocks = pad(this.bytes, 4 * at, length);
-    resetState(this.state);
-    for (let k = 0; k < blocks; k++) compressBlock(this.words, at + 16 * k, this.state);
+  /**
+   * The digests of two passwords, computed together (twice the work of digest() in much less than
+   * twice the time when both are short). The returned arrays are reused by the next call.
+   */
+  digestPair(first: string, second: string): readonly [Uint8Array, Uint8Array] {
+    const a = this.first;
+    const b = this.second;
+    this.load(a, first);
+    this.load(b, second);
+    this.prepare(a);
+    this.prepare(b);
+    if (a.oneBlock && b.oneBlock) roundsOneBlockPair(a, b);
+    else {
+      if (a.oneBlock) roundsOneBlock(a);
+      else roundsGeneral(a);
+      if (b.oneBlock) roundsOneBlock(b);
+      else roundsGeneral(b);
+    }
+    writeDigest(a.state, a.final, 0);
+    writeDigest(b.state, b.final, 0);
+    return this.both;
   }
 
   digestBytes(pw: Uint8Array, pwLength: number): Uint8Array {
-    this.ensure(pwLength);
-    const { salt, magic, final, state } = this;
+    const lane = this.first;
+    if (pw !== lane.password) {
+      if (pwLength > lane.password.length) lane.password = new Uint8Array(pwLength);
+      lane.password.set(pw.subarray(0, pwLength));
+    }
+    lane.length = pwLength;
+    this.prepare(lane);
+    if (lane.oneBlock) roundsOneBlock(lane);
+    else roundsGeneral(lane);
+    writeDigest(lane.state, lane.final, 0);
+    return lane.final;
+  }
+
+  // MD5 of the lane's scratch message (layout 8) of `length` bytes into its state.
+  private hashScratch(lane: Lane, length: number): void {
+    const at = 8 * lane.stride;
+    const blocks = pad(lane.bytes, 4 * at, length);
+    resetState(lane.state);
+    for (let k = 0; k < blocks; k++) compressBlock(lane.words, at + 16 * k, lane.state);
+  }
+
+  // Everything before the 1,000 rounds: the two MD5s that make their starting digest (left in the
+  // lane's state), and the eight round messages laid out and padded.
+  private prepare(lane: Lane): void {
+    const pwLength = lane.length;
+    this.ensure(lane, pwLength);
+    const { salt, magic } = this;
+    const { state, slot, blocks, stride } = lane;
     const sl = salt.length;
-    const m = this.bytes;
-    const stride = this.stride;
+    const m = lane.bytes;
     const scratch = 4 * 8 * stride;
-    const password = pw.subarray(0, pwLength);
+    const password = lane.password.subarray(0, pwLength);
 
     // "Alternate sum": MD5(password salt password).
     m.set(password, scratch);
     m.set(salt, scratch + pwLength);
     m.set(password, scratch + pwLength + sl);
-    this.hashScratch(2 * pwLength + sl);
-    const alternate = this.final;
+    this.hashScratch(lane, 2 * pwLength + sl);
+    const alternate = lane.final;
     writeDigest(state, alternate, 0);
 
     // password magic salt, then the alternate sum repeated over the password's length, then one
@@ -343,12 +955,11 @@ export class Md5CryptEngine {
       const take = left > 16 ? 16 : left;
       for (let k = 0; k < take; k++) m[o++] = alternate[k]!;
     }
-    const first = pwLength > 0 ? pw[0]! : 0;
+    const first = pwLength > 0 ? password[0]! : 0;
     for (let bits = pwLength; bits > 0; bits >>>= 1) m[o++] = (bits & 1) !== 0 ? 0 : first;
-    this.hashScratch(o - scratch);
+    this.hashScratch(lane, o - scratch);
 
     // Lay out the eight round messages once.
-    const { slot, blocks, words } = this;
     for (let layout = 0; layout < 8; layout++) {
       const odd = (layout & 1) !== 0;
       const base = 4 * layout * stride;
@@ -377,56 +988,60 @@ export class Md5CryptEngine {
       }
       blocks[layout] = pad(m, base, at - base);
     }
+    // The longest layout (digest salt password password) and its 9 bytes of padding in 64.
+    lane.oneBlock = LITTLE_ENDIAN && 16 + sl + 2 * pwLength + 9 <= 64;
+  }
+}
 
-    // 1,000 rounds, each over the previous digest and the password, with the salt when i % 3 and
-    // the password again when i % 7, the digest first on even rounds and last on odd ones.
-    let d0 = state[0]!;
-    let d1 = state[1]!;
-    let d2 = state[2]!;
-    let d3 = state[3]!;
-    let mod3 = 0;
-    let mod7 = 0;
-    for (let i = 0; i < 1000; i++) {
-      const layout = (i & 1) | (mod3 !== 0 ? 2 : 0) | (mod7 !== 0 ? 4 : 0);
-      if (++mod3 === 3) mod3 = 0;
-      if (++mod7 === 7) mod7 = 0;
-      const at = layout * stride;
-      const offset = slot[layout]!;
-      if ((offset & 3) === 0 && LITTLE_ENDIAN) {
-        const w = at + (offset >> 2);
-        words[w] = d0;
-        words[w + 1] = d1;
-        words[w + 2] = d2;
-        words[w + 3] = d3;
-      } else {
-        const b = 4 * at + offset;
-        m[b] = d0;
-        m[b + 1] = d0 >>> 8;
-        m[b + 2] = d0 >>> 16;
-        m[b + 3] = d0 >>> 24;
-        m[b + 4] = d1;
-        m[b + 5] = d1 >>> 8;
-        m[b + 6] = d1 >>> 16;
-        m[b + 7] = d1 >>> 24;
-        m[b + 8] = d2;
-        m[b + 9] = d2 >>> 8;
-        m[b + 10] = d2 >>> 16;
-        m[b + 11] = d2 >>> 24;
-        m[b + 12] = d3;
-        m[b + 13] = d3 >>> 8;
-        m[b + 14] = d3 >>> 16;
-        m[b + 15] = d3 >>> 24;
-      }
-      resetState(state);
-      const count = blocks[layout]!;
-      for (let k = 0; k < count; k++) compressBlock(words, at + 16 * k, state);
-      d0 = state[0]!;
-      d1 = state[1]!;
-      d2 = state[2]!;
-      d3 = state[3]!;
+// The 1,000 rounds for any password length and host: each round writes the digest into its
+// layout byte by byte (or word by word when aligned) and compresses its one or two blocks.
+function roundsGeneral(lane: Lane): void {
+  const { state, slot, blocks, words, stride } = lane;
+  const m = lane.bytes;
+  let d0 = state[0]!;
+  let d1 = state[1]!;
+  let d2 = state[2]!;
+  let d3 = state[3]!;
+  let mod3 = 0;
+  let mod7 = 0;
+  for (let i = 0; i < 1000; i++) {
+    const layout = (i & 1) | (mod3 !== 0 ? 2 : 0) | (mod7 !== 0 ? 4 : 0);
+    if (++mod3 === 3) mod3 = 0;
+    if (++mod7 === 7) mod7 = 0;
+    const at = layout * stride;
+    const offset = slot[layout]!;
+    if ((offset & 3) === 0 && LITTLE_ENDIAN) {
+      const w = at + (offset >> 2);
+      words[w] = d0;
+      words[w + 1] = d1;
+      words[w + 2] = d2;
+      words[w + 3] = d3;
+    } else {
+      const b = 4 * at + offset;
+      m[b] = d0;
+      m[b + 1] = d0 >>> 8;
+      m[b + 2] = d0 >>> 16;
+      m[b + 3] = d0 >>> 24;
+      m[b + 4] = d1;
+      m[b + 5] = d1 >>> 8;
+      m[b + 6] = d1 >>> 16;
+      m[b + 7] = d1 >>> 24;
+      m[b + 8] = d2;
+      m[b + 9] = d2 >>> 8;
+      m[b + 10] = d2 >>> 16;
+      m[b + 11] = d2 >>> 24;
+      m[b + 12] = d3;
+      m[b + 13] = d3 >>> 8;
+      m[b + 14] = d3 >>> 16;
+      m[b + 15] = d3 >>> 24;
     }
-    writeDigest(state, final, 0);
-    return final;
+    resetState(state);
+    const count = blocks[layout]!;
+    for (let k = 0; k < count; k++) compressBlock(words, at + 16 * k, state);
+    d0 = state[0]!;
+    d1 = state[1]!;
+    d2 = state[2]!;
+    d3 = state[3]!;
   }
 }
 
@@ -485,6 +1100,13 @@ export function parseMd5Crypt(hash: string): { magic: Md5CryptMagic; salt: strin
   return { magic: match[1] === '$1$' ? '$1$' : '$apr1$', salt: match[2] ?? '', digest };
 }
 
+// A mismatch on the first bytes is the common case; the full constant-time compare only runs for
+// a near-certain match.
+function matches(got: Uint8Array, target: Uint8Array): boolean {
+  if (got[0] !== target[0] || got[1] !== target[1]) return false;
+  return timingSafeEqual(got, target);
+}
+
 /**
  * A checker for one stored hash: precomputes the salt and the target digest once, then tells
  * whether each candidate matches, comparing raw digests (no string built per candidate).
@@ -495,13 +1117,30 @@ export function md5CryptChecker(hash: string): ((candidate: string) => boolean) 
   if (parsed === null) return null;
   const engine = new Md5CryptEngine(parsed.magic, parsed.salt);
   const target = parsed.digest;
-  return (candidate) => {
-    if (passwordProblem(candidate) !== undefined) return false;
-    const got = engine.digest(candidate);
-    // A mismatch on the first bytes is the common case; the full constant-time compare only runs
-    // for a near-certain match.
-    if (got[0] !== target[0] || got[1] !== target[1]) return false;
-    return timingSafeEqual(got, target);
+  return (candidate) => passwordProblem(candidate) === undefined && matches(engine.digest(candidate), target);
+}
+
+/**
+ * md5CryptChecker for candidates two at a time, hashed together (Md5CryptEngine.digestPair), for
+ * the crack loop: returns 0 when `first` matches, else 1 when `second` does, else -1.
+ * Null when `hash` is not an md5crypt/apr1 string.
+ */
+export function md5CryptPairChecker(hash: string): ((first: string, second: string) => number) | null {
+  const parsed = parseMd5Crypt(hash);
+  if (parsed === null) return null;
+  const engine = new Md5CryptEngine(parsed.magic, parsed.salt);
+  const target = parsed.digest;
+  return (first, second) => {
+    const firstOk = passwordProblem(first) === undefined;
+    const secondOk = passwordProblem(second) === undefined;
+    if (firstOk && secondOk) {
+      const [x, y] = engine.digestPair(first, second);
+      if (matches(x, target)) return 0;
+      return matches(y, target) ? 1 : -1;
+    }
+    if (firstOk && matches(engine.digest(first), target)) return 0;
+    if (secondOk && matches(engine.digest(second), target)) return 1;
+    return -1;
   };
 }
 

@@ -5,7 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { assertSameTree, limits, noise, readTree, repeated, writer, type Expected } from '../../../test/support/unpack-fixtures.ts';
+import { assertSameTree, configText, limits, noise, readTree, repeated, writer, type Expected } from '../../../test/support/unpack-fixtures.ts';
+import { blockPoolReady, blockPoolSettings, blockPoolStatistics } from './block-pool.ts';
 import { readSquashfsSuperblock, squashfs } from './squashfs.ts';
 import type { Limits } from './types.ts';
 
@@ -282,5 +283,86 @@ describe('SquashFS images that are damaged or hostile', () => {
     assert.match(fewBytes.problems.at(-1)?.message ?? '', /more than 100 bytes in total/);
     const noTime = squashfs.unpack(smallImage, 0, limits({ deadline: Date.now() - 1 }));
     assert.match(noTime.problems.at(-1)?.message ?? '', /time allowed/);
+  });
+});
+
+describe('large images, decoded on worker threads as well as this one', () => {
+  // Above the pool's threshold (4 MiB of compressed blocks) once compressed: half of every 4 KiB
+  // is noise, so the blocks compress but not by much, as binaries do.
+  const large = path.join(work, 'large');
+  const text = configText(1 << 20, 11);
+  const random = noise(1 << 20, 12);
+  const mixed = (length: number, seed: number): Buffer => {
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < length; at += 4096) {
+      const from = (seed * 7919 + at * 3) % (random.length - 2048);
+      pieces.push(random.subarray(from, from + 2048), text.subarray(from, from + 2048));
+    }
+    return Buffer.concat(pieces).subarray(0, length);
+  };
+  const write = writer(large);
+  for (let i = 0; i < 48; i++) write(`usr/lib/lib${i}.so`, mixed(200_000 + i * 7_001, i + 1), 0o755);
+  for (let i = 0; i < 200; i++) write(`etc/conf${i % 9}/file${i}.conf`, mixed(500 + i * 29, 1000 + i));
+  write('usr/lib/copy-of-lib3.so', mixed(200_000 + 3 * 7_001, 4));
+  fs.linkSync(path.join(large, 'usr/lib/lib7.so'), path.join(large, 'usr/lib/lib7.so.1'));
+  write('empty', '');
+  fs.truncateSync(path.join(large, 'empty'), 1024 * 1024);
+  const largeEntries = readTree(large);
+  const parallelism = blockPoolSettings.workers > 0 ? {} : { skip: 'one core: there is nothing to decode in parallel with' };
+
+  function onThisThreadOnly<T>(read: () => T): T {
+    const workers = blockPoolSettings.workers;
+    blockPoolSettings.workers = 0;
+    try {
+      return read();
+    } finally {
+      blockPoolSettings.workers = workers;
+    }
+  }
+
+  const images = new Map<string, Uint8Array>();
+  const image = (compression: 'xz' | 'gzip'): Uint8Array => {
+    let built = images.get(compression);
+    if (!built) {
+      built = mksquashfs(large, path.join(work, `large-${compression}.sqsh`), ['-comp', compression]);
+      images.set(compression, built);
+    }
+    return built;
+  };
+
+  for (const compression of ['xz', 'gzip'] as const) {
+    test(`a large ${compression} image reads the same, byte for byte, as on this thread alone`, parallelism, async () => {
+      assert.ok(await blockPoolReady(), 'the workers load');
+      const before = blockPoolStatistics.byWorkers;
+      const parallel = squashfs.unpack(image(compression), 0, limits());
+      assert.ok(blockPoolStatistics.byWorkers > before, 'workers decoded some of the blocks');
+      assert.deepEqual(parallel.problems, []);
+      assertSameTree(parallel.entries, largeEntries);
+      assert.deepEqual(parallel, onThisThreadOnly(() => squashfs.unpack(image(compression), 0, limits())));
+    });
+  }
+
+  test('corrupt blocks are reported as on this thread alone, in the same order, and the rest is read', parallelism, async () => {
+    assert.ok(await blockPoolReady());
+    const damaged = image('xz').slice();
+    const dataEnd = readSquashfsSuperblock(damaged, 0)!.inodeTableStart;
+    for (let k = 0; k < 24; k++) damaged[96 + Math.floor(((dataEnd - 96) * (k + 0.5)) / 24)]! ^= 0x10;
+    const before = { ...blockPoolStatistics };
+    const parallel = squashfs.unpack(damaged, 0, limits());
+    assert.ok(blockPoolStatistics.retriedHere > before.retriedHere, 'a worker met a corrupt block and handed it back');
+    assert.ok(parallel.problems.filter((problem) => /unreadable \(left as zeros\)/.test(problem.message)).length >= 12, 'the damaged blocks are reported');
+    assert.deepEqual(parallel, onThisThreadOnly(() => squashfs.unpack(damaged, 0, limits())));
+    assert.equal(parallel.entries.length, largeEntries.size, 'every entry is still listed');
+  });
+
+  test('a deadline that passes while blocks are being decoded stops unpacking promptly, keeping only whole files', parallelism, async () => {
+    assert.ok(await blockPoolReady());
+    const whole = squashfs.unpack(image('xz'), 0, limits());
+    const deadline = Date.now() + 30;
+    const result = squashfs.unpack(image('xz'), 0, limits({ deadline }));
+    assert.ok(Date.now() - deadline < 1000, 'it gives up soon after the deadline');
+    assert.match(result.problems.at(-1)?.message ?? '', /time allowed for unpacking ran out/);
+    assert.ok(result.entries.length < whole.entries.length);
+    assert.deepEqual(result.entries, whole.entries.slice(0, result.entries.length), 'what is returned is the start of the listing, every file complete');
   });
 });

@@ -14,9 +14,16 @@
 //
 // Modes: SquashFS stores only the permission bits; entries carry the full st_mode (type bits
 // added) so every unpacker reports modes the same way.
+//
+// Large images: the compressed data and fragment blocks are queued as the walk meets them and
+// decoded together at the end, on this thread and worker threads at once (block-pool.ts). What
+// the image reads as does not change: the limits are charged by the walk as before, and each
+// problem a queued block causes is put where it would have been had the block been decoded when
+// met.
 
-import { decompress, DecompressionError } from './compression.ts';
-import { decodeLz4Block } from './lz4.ts';
+import { blockPoolSettings, BlockQueue } from './block-pool.ts';
+import { decodeBlock } from './block-worker.ts';
+import { DecompressionError } from './compression.ts';
 import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 96;
@@ -168,6 +175,20 @@ interface DirectoryEntry {
 
 const names = new TextDecoder('utf-8');
 
+/** A file whose blocks were queued: what to cut back to if the deadline stops their decoding. */
+interface FileMark {
+  out: Uint8Array;
+  /** How many problems and late-problem slots there were when the file was met. */
+  problemsAt: number;
+  slotsAt: number;
+}
+
+/** Problems known only once queued blocks are decoded, and how many problems preceded them. */
+interface LateProblems {
+  at: number;
+  problems: Problem[];
+}
+
 /** One image being read: the caches that make every block decompress once, and the problems found. */
 class SquashfsReader {
   readonly bytes: Uint8Array;
@@ -179,13 +200,20 @@ class SquashfsReader {
   readonly problems: Problem[];
   private readonly metadata = new Map<number, { data: Uint8Array; next: number }>();
   private metadataBytes = 0;
-  private readonly fragments = new Map<number, Uint8Array | Corruption>();
+  /** null while the fragment block waits in the queue. */
+  private readonly fragments = new Map<number, Uint8Array | Corruption | null>();
   private readonly ids = new Map<number, Uint32Array>();
   private idTableBroken = false;
   /** File contents by where their blocks start, so deduplicated files share one decompression. */
   private readonly contents = new Map<string, Uint8Array>();
+  /** Compressed blocks waiting to be decoded together; null decodes each when met. */
+  private readonly queue: BlockQueue<FileMark> | null;
+  private readonly lateProblems: LateProblems[] = [];
+  /** What needs queued blocks decoded first (copying file tails out of fragment blocks), in order. */
+  private readonly afterDecoding: (() => void)[] = [];
 
-  constructor(bytes: Uint8Array, base: number, superblock: SquashfsSuperblock, compression: SquashfsCompression, limits: Limits, problems: Problem[]) {
+  constructor(bytes: Uint8Array, base: number, superblock: SquashfsSuperblock, compression: SquashfsCompression, limits: Limits, problems: Problem[], queue: BlockQueue<FileMark> | null) {
+    this.queue = queue;
     this.bytes = bytes;
     this.base = base;
     this.superblock = superblock;
@@ -206,9 +234,7 @@ class SquashfsReader {
 
   /** Decompresses one block; expectedSize (known for data blocks) lets the decoder allocate once. */
   decompressBlock(input: Uint8Array, maxOutput: number, expectedSize?: number): Uint8Array {
-    if (this.compression === 'lz4') return decodeLz4Block(input, expectedSize ?? maxOutput);
-    const options = expectedSize === undefined ? {} : { expectedSize };
-    return decompress(this.compression === 'gzip' ? 'zlib' : this.compression, input, maxOutput, options);
+    return decodeBlock(this.compression, input, maxOutput, expectedSize);
   }
 
   /** A metadata block (at most 8 KiB once decompressed) and where the next one starts; cached. */
@@ -392,13 +418,30 @@ class SquashfsReader {
     }
   }
 
-  /** A fragment block, decompressed once; a block that failed keeps failing without another attempt. */
-  fragmentBlock(index: number): Uint8Array {
+  /**
+   * A fragment block, decompressed once; a block that failed keeps failing without another
+   * attempt. Null while it waits in the queue (owner is the file that queued it).
+   */
+  fragmentBlock(index: number, owner: FileMark): Uint8Array | null {
     const cached = this.fragments.get(index);
     if (cached instanceof Corruption) throw cached;
-    if (cached) return cached;
+    if (cached !== undefined) return cached;
     try {
-      const data = this.readFragmentBlock(index);
+      const { stored, compressed } = this.locateFragmentBlock(index);
+      if (compressed && this.queue) {
+        this.fragments.set(index, null);
+        this.queue.add({ input: stored, maxOutput: this.superblock.blockSize, expectedSize: undefined }, owner, (produce) => {
+          try {
+            // A copy: the decoded bytes may sit in the pool's shared scratch memory.
+            this.fragments.set(index, this.decodedFragmentBlock(index, () => new Uint8Array(produce())));
+          } catch (error) {
+            if (!(error instanceof Corruption)) throw error;
+            this.fragments.set(index, error);
+          }
+        });
+        return null;
+      }
+      const data = compressed ? this.decodedFragmentBlock(index, () => this.decompressBlock(stored, this.superblock.blockSize)) : stored;
       this.fragments.set(index, data);
       return data;
     } catch (error) {
@@ -407,7 +450,16 @@ class SquashfsReader {
     }
   }
 
-  private readFragmentBlock(index: number): Uint8Array {
+  private decodedFragmentBlock(index: number, produce: () => Uint8Array): Uint8Array {
+    try {
+      return produce();
+    } catch (error) {
+      if (error instanceof DecompressionError) throw new Corruption(`fragment block ${index} does not decompress: ${error.message}`);
+      throw error;
+    }
+  }
+
+  private locateFragmentBlock(index: number): { stored: Uint8Array; compressed: boolean } {
     if (index >= this.superblock.fragmentCount) throw new Corruption(`fragment ${index} is beyond the ${this.superblock.fragmentCount} fragments`);
     const pointer = u64(this.slice(this.superblock.fragmentTableStart + Math.floor(index / 512) * 8, 8, 'the fragment table index'), 0);
     const entry = this.metadataBytesAt(pointer, (index % 512) * 16, 16, 'a fragment entry');
@@ -415,14 +467,14 @@ class SquashfsReader {
     const word = u32(entry, 8);
     const size = word & 0xffffff;
     if (size > this.superblock.blockSize) throw new Corruption(`fragment ${index} claims ${size} bytes on disk, more than a block`);
-    const stored = this.slice(start, size, `fragment block ${index}`);
-    if (word & DATA_UNCOMPRESSED) return stored;
-    try {
-      return this.decompressBlock(stored, this.superblock.blockSize);
-    } catch (error) {
-      if (error instanceof DecompressionError) throw new Corruption(`fragment block ${index} does not decompress: ${error.message}`);
-      throw error;
-    }
+    return { stored: this.slice(start, size, `fragment block ${index}`), compressed: (word & DATA_UNCOMPRESSED) === 0 };
+  }
+
+  /** Where a problem found after decoding goes: after the problems there are now. */
+  private problemLater(): (problem: Problem) => void {
+    const slot: LateProblems = { at: this.problems.length, problems: [] };
+    this.lateProblems.push(slot);
+    return (problem) => slot.problems.push(problem);
   }
 
   /** The file's bytes; every unreadable block becomes a Problem and stays zero-filled. */
@@ -434,6 +486,10 @@ class SquashfsReader {
     const blockSize = this.superblock.blockSize;
     const size = inode.fileSize;
     const out = new Uint8Array(size);
+    const mark: FileMark = { out, problemsAt: this.problems.length, slotsAt: this.lateProblems.length };
+    const now = (problem: Problem): void => {
+      this.problems.push(problem);
+    };
     let position = inode.blocksStart;
     let written = 0;
     for (let i = 0; i < blockSizes.length; i++) {
@@ -442,15 +498,37 @@ class SquashfsReader {
       // A zero word is a sparse block: zeros, already there.
       if (word !== 0) {
         const stored = word & 0xffffff;
-        try {
+        const offset = this.base + position;
+        const into = written;
+        const unreadable = (error: Corruption | DecompressionError): Problem => ({ path, offset, message: `block ${i} of the file is unreadable (left as zeros): ${error.message}` });
+        const place = (produce: () => Uint8Array, report: (problem: Problem) => void): void => {
+          try {
+            const block = produce();
+            if (block.length !== expected) report({ path, offset, message: `block ${i} holds ${block.length} bytes where ${expected} were expected` });
+            out.set(block.length > expected ? block.subarray(0, expected) : block, into);
+          } catch (error) {
+            if (!(error instanceof Corruption) && !(error instanceof DecompressionError)) throw error;
+            report(unreadable(error));
+          }
+        };
+        const locate = (): Uint8Array => {
           if (stored > blockSize) throw new Corruption(`block ${i} claims ${stored} bytes on disk, more than a block`);
-          const input = this.slice(position, stored, `block ${i}`);
-          const block = word & DATA_UNCOMPRESSED ? input : this.decompressBlock(input, blockSize, expected);
-          if (block.length !== expected) this.problems.push({ path, offset: this.base + position, message: `block ${i} holds ${block.length} bytes where ${expected} were expected` });
-          out.set(block.length > expected ? block.subarray(0, expected) : block, written);
-        } catch (error) {
-          if (!(error instanceof Corruption) && !(error instanceof DecompressionError)) throw error;
-          this.problems.push({ path, offset: this.base + position, message: `block ${i} of the file is unreadable (left as zeros): ${error.message}` });
+          return this.slice(position, stored, `block ${i}`);
+        };
+        if (!this.queue || word & DATA_UNCOMPRESSED) {
+          place(() => (word & DATA_UNCOMPRESSED ? locate() : this.decompressBlock(locate(), blockSize, expected)), now);
+        } else {
+          let input: Uint8Array | undefined;
+          try {
+            input = locate();
+          } catch (error) {
+            if (!(error instanceof Corruption)) throw error;
+            now(unreadable(error));
+          }
+          if (input) {
+            const report = this.problemLater();
+            this.queue.add({ input, maxOutput: blockSize, expectedSize: expected }, mark, (produce) => place(produce, report));
+          }
         }
         position += stored;
       }
@@ -458,19 +536,63 @@ class SquashfsReader {
     }
     if (inode.fragment !== NO_FRAGMENT && written < size) {
       const tail = size - written;
-      try {
-        const fragment = this.fragmentBlock(inode.fragment);
+      const into = written;
+      const copyTail = (fragment: Uint8Array): void => {
         if (inode.fragmentOffset + tail > fragment.length) throw new Corruption(`the file's tail (${tail} bytes at ${inode.fragmentOffset}) runs past its fragment block of ${fragment.length}`);
-        out.set(fragment.subarray(inode.fragmentOffset, inode.fragmentOffset + tail), written);
-      } catch (error) {
-        if (!(error instanceof Corruption)) throw error;
-        this.problems.push({ path, message: `the end of the file is unreadable (left as zeros): ${error.message}` });
+        out.set(fragment.subarray(inode.fragmentOffset, inode.fragmentOffset + tail), into);
+      };
+      const tryTail = (report: (problem: Problem) => void): Uint8Array | null | undefined => {
+        try {
+          const fragment = this.fragmentBlock(inode.fragment, mark);
+          if (fragment) copyTail(fragment);
+          return fragment;
+        } catch (error) {
+          if (!(error instanceof Corruption)) throw error;
+          report({ path, message: `the end of the file is unreadable (left as zeros): ${error.message}` });
+          return undefined;
+        }
+      };
+      // Null: the fragment block is queued; the tail is copied once it is decoded (or left as
+      // zeros with the rest of the file when the deadline stops decoding first).
+      if (tryTail(now) === null) {
+        const report = this.problemLater();
+        this.afterDecoding.push(() => void tryTail(report));
       }
     } else if (written < size) {
       this.problems.push({ path, message: `the file claims ${size} bytes but its blocks hold ${written}` });
     }
     this.contents.set(key, out);
     return out;
+  }
+
+  /**
+   * Decodes the queued blocks (on several threads when there are enough) and puts each problem
+   * they cause where it would have been had they been decoded when met. When the deadline stops
+   * decoding, the entries and problems are cut back to the first file left incomplete, as if the
+   * walk had stopped there.
+   */
+  decodeQueued(entries: Entry[]): void {
+    if (!this.queue) return;
+    const stop = this.queue.run(this.limits.deadline);
+    for (const action of this.afterDecoding) action();
+    let keptProblems = this.problems.length;
+    let keptSlots = this.lateProblems.length;
+    if (stop) {
+      const cut = entries.findIndex((entry) => entry.data === stop.stoppedAt.out);
+      if (cut !== -1) entries.length = cut;
+      keptProblems = stop.stoppedAt.problemsAt;
+      keptSlots = stop.stoppedAt.slotsAt;
+    }
+    const merged: Problem[] = [];
+    let slot = 0;
+    for (let i = 0; i <= keptProblems; i++) {
+      for (; slot < keptSlots && this.lateProblems[slot]!.at === i; slot++) merged.push(...this.lateProblems[slot]!.problems);
+      if (i < keptProblems) merged.push(this.problems[i]!);
+    }
+    this.problems.length = 0;
+    for (const problem of merged) this.problems.push(problem);
+    // Worded as spend() words it when the walk itself runs out of time.
+    if (stop) this.problems.push({ offset: this.base, message: 'unpacking stopped: the time allowed for unpacking ran out' });
   }
 }
 
@@ -521,7 +643,9 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
     problems.push({ offset, message: `the superblock claims ${superblock.inodeCount} inodes, more than the image can hold` });
   }
 
-  const reader = new SquashfsReader(bytes, offset, superblock, compression, limits, problems);
+  // Only a large image queues its blocks: for a small one, workers cost more than they save.
+  const queue = superblock.bytesUsed >= blockPoolSettings.minimumBytes && blockPoolSettings.workers > 0 ? new BlockQueue<FileMark>(compression) : null;
+  const reader = new SquashfsReader(bytes, offset, superblock, compression, limits, problems, queue);
   const firstPathOfInode = new Map<number, string>();
   const visitedDirectories = new Set<number>();
   const pending: { inode: DirectoryInode; path: string }[] = [];
@@ -614,6 +738,7 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
     if (!(error instanceof LimitExceeded)) throw error;
     problems.push({ offset, message: `unpacking stopped: ${describe(error)}` });
   }
+  reader.decodeQueued(entries);
   return { entries, problems, length };
 }
 
