@@ -1,5 +1,6 @@
 import { accountsMigrations } from './accounts/tables.ts';
 import { auditMigrations } from './audit/tables.ts';
+import { complianceMigrations } from './compliance/tables.ts';
 import { craMigrations, rejectionMigrations, severityMigrations } from './disclosure/cra-tables.ts';
 import { advisoryMigrations } from './disclosure/advisory-tables.ts';
 import { intakeMigrations } from './disclosure/intake-tables.ts';
@@ -24,4 +25,5 @@ export const schemaMigrations: readonly Migration[] = [
   ...rejectionMigrations,
   ...intakeMigrations,
   ...advisoryMigrations,
+  ...complianceMigrations,
 ];

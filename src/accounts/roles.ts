@@ -11,7 +11,23 @@ export const roleLabels: Record<Role, string> = {
   viewer: 'Viewer',
 };
 
-export const permissions = ['organisation.read', 'organisation.manage', 'products.read', 'products.write', 'members.read', 'members.manage', 'tokens.manage', 'audit.read', 'reports.read', 'reports.triage', 'disclosure.manage'] as const;
+export const permissions = [
+  'organisation.read',
+  'organisation.manage',
+  'products.read',
+  'products.write',
+  'members.read',
+  'members.manage',
+  'tokens.manage',
+  'audit.read',
+  'reports.read',
+  'reports.triage',
+  'disclosure.manage',
+  'compliance.read',
+  'evidence.write',
+  'compliance.judge',
+  'statements.issue',
+] as const;
 export type Permission = (typeof permissions)[number];
 
 const everyone: readonly Role[] = roles;
@@ -28,6 +44,12 @@ const grants: Record<Permission, readonly Role[]> = {
   'reports.read': ['owner', 'security_responder'],
   'reports.triage': ['owner', 'security_responder'],
   'disclosure.manage': ['owner', 'security_responder'],
+  // The assessment is everyone's to read; the people who build and secure the product add
+  // evidence and judge provisions; a Statement is signed by an owner or the product's manager.
+  'compliance.read': everyone,
+  'evidence.write': ['owner', 'product_manager', 'security_responder'],
+  'compliance.judge': ['owner', 'product_manager', 'security_responder'],
+  'statements.issue': ['owner', 'product_manager'],
 };
 
 export function roleMay(role: Role, permission: Permission): boolean {
@@ -38,7 +60,7 @@ export function roleMay(role: Role, permission: Permission): boolean {
  * Scopes an API token can carry. Writing is limited to products (for makers' PIM integrations);
  * members, tokens and settings change only through a signed-in person.
  */
-export const tokenScopes = ['products.read', 'products.write', 'members.read', 'audit.read'] as const satisfies readonly Permission[];
+export const tokenScopes = ['products.read', 'products.write', 'members.read', 'audit.read', 'evidence.write', 'compliance.read'] as const satisfies readonly Permission[];
 export type TokenScope = (typeof tokenScopes)[number];
 
 export function scopesMay(scopes: readonly string[], permission: Permission): boolean {

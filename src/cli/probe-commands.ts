@@ -22,6 +22,7 @@ import {
 } from '../probe/index.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
 import { VERSION } from './passwords-commands.ts';
+import { uploadEvidence, uploadOptions, uploadTarget, uploadUsage } from './upload.ts';
 
 const usage = `connectable probe TARGET ... [options]
 
@@ -50,7 +51,8 @@ host:port or [v6]:port, or service://host:port (rtsp://192.168.1.20:8554).
   --format text|json|sarif   how to report (default text; --json is --format json)
   --output FILE              write the report there instead of standard output
   --fail-on WHAT             login (default), default-credential or never
-  --show-secrets             print the passwords that worked instead of masking them`;
+  --show-secrets             print the passwords that worked instead of masking them
+${uploadUsage}`;
 
 function positiveInteger(values: Record<string, string | boolean | undefined>, name: string, max: number): number | undefined {
   const raw = values[name];
@@ -111,6 +113,7 @@ export const probeCommands: Record<string, Command> = {
       output: { type: 'string' },
       'fail-on': { type: 'string' },
       'show-secrets': { type: 'boolean', default: false },
+      ...uploadOptions,
       ...json,
     },
     async run(values, io, positionals) {
@@ -141,6 +144,7 @@ export const probeCommands: Record<string, Command> = {
       set('timeLimitMs', 'time-limit', 7 * 86_400, 1000, 1);
       const maxHosts = positiveInteger(values, 'max-hosts', 1 << 24);
       const maker = typeof values['credentials'] === 'string' ? readCredentialFile(values['credentials']) : undefined;
+      const upload = uploadTarget(values, io);
       if (values['only-credentials'] && !maker) throw usageError('--only-credentials needs --credentials FILE: the list to try.');
 
       const targets = await resolveTargets(positionals, maxHosts === undefined ? {} : { maxHosts });
@@ -180,6 +184,7 @@ export const probeCommands: Record<string, Command> = {
       const text = format === 'json' ? probeJson(run, findings, summary, showSecrets) : format === 'sarif' ? JSON.stringify(probeSarif(run, findings, VERSION), null, 2) : probeText(run, findings, summary);
       if (typeof values['output'] === 'string') fs.writeFileSync(values['output'], `${text}\n`);
       else io.out(text);
+      if (upload) for (const line of await uploadEvidence(upload, 'probe', 'connectable probe', VERSION, JSON.parse(probeJson(run, findings, summary, false)))) io.err(line);
       return probeFails(findings, failOn as ProbeFailOn) ? EXIT.findings : EXIT.ok;
     },
   },

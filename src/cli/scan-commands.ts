@@ -4,6 +4,7 @@ import { DEFAULT_TIMEOUT_SECONDS, scanPath, type ScanReport } from '../firmware/
 import type { ScanProgress } from '../firmware/scan.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
 import { VERSION } from './passwords-commands.ts';
+import { uploadEvidence, uploadOptions, uploadTarget, uploadUsage } from './upload.ts';
 
 const usage = `connectable scan IMAGE|DIRECTORY ... [options]
 
@@ -16,7 +17,8 @@ hard-coded credentials, private keys and tokens. Exit 1 when the image breaks th
   --output FILE              write the report there instead of standard output
   --fail-on WHAT             universal (default), critical, high, medium, low, info or never
   --show-secrets             print the secrets found instead of masking them
-  --timeout SECONDS          time allowed per image (default ${DEFAULT_TIMEOUT_SECONDS})`;
+  --timeout SECONDS          time allowed per image (default ${DEFAULT_TIMEOUT_SECONDS})
+${uploadUsage}`;
 
 /**
  * A progress bar on a terminal (quiet when output is piped or in CI): how far through the image's
@@ -53,6 +55,7 @@ export const scanCommands: Record<string, Command> = {
       'fail-on': { type: 'string' },
       'show-secrets': { type: 'boolean', default: false },
       timeout: { type: 'string' },
+      ...uploadOptions,
       ...json,
     },
     async run(values, io, positionals) {
@@ -67,6 +70,7 @@ export const scanCommands: Record<string, Command> = {
         if (!fs.existsSync(target)) throw usageError(`${target} does not exist. Give the path of a firmware image or of a directory of extracted files.`);
       }
       const showSecrets = values['show-secrets'] === true;
+      const upload = uploadTarget(values, io);
       const reports: ScanReport[] = [];
       for (const target of positionals) {
         const onProgress = progress(io);
@@ -77,6 +81,7 @@ export const scanCommands: Record<string, Command> = {
       const text = format === 'json' ? scanJson(reports, showSecrets) : format === 'sarif' ? JSON.stringify(scanSarif(reports, VERSION), null, 2) : scanText(reports);
       if (typeof values['output'] === 'string') fs.writeFileSync(values['output'], `${text}\n`);
       else io.out(text);
+      if (upload) for (const line of await uploadEvidence(upload, 'firmware-scan', 'connectable scan', VERSION, JSON.parse(scanJson(reports, false)))) io.err(line);
       return reports.some((r) => fails(r, failOn as FailOn)) ? EXIT.findings : EXIT.ok;
     },
   },

@@ -110,7 +110,7 @@ export async function signSecurityTxt(db: Database, organisationId: string, text
  * A detached signature for a published file (CSAF .asc), or null without a usable key. Takes the
  * caller's transaction: on PGlite a second connection would wait for it for ever.
  */
-export async function signDetached(db: Queryable, organisationId: string, data: string): Promise<string | null> {
+export async function signDetached(db: Queryable, organisationId: string, data: string | Uint8Array): Promise<string | null> {
   const key = await privateKeyOf(db, organisationId, new Date());
   if (!key) return null;
   return detachedSign(data, key.privateKey, await passphraseFor(db, organisationId));

@@ -70,7 +70,7 @@ export function scanSarif(reports: readonly ScanReport[], version: string): Reco
   const rules: SarifRule[] = findingRules.map((id) => ({
     id,
     name: ruleTitles[id],
-    description: `${ruleTitles[id]}. A credential fixed in firmware is the same on every unit, which PSTI Schedule 1 paragraph 1 and ETSI EN 303 645 5.1-1 forbid for passwords; keys and tokens are shared secrets (ETSI 5.4-2).`,
+    description: `${ruleTitles[id]}. A credential fixed in firmware is the same on every unit, which PSTI Schedule 1 paragraph 1 and ETSI EN 303 645 5.1-1 forbid for passwords; keys and tokens are shared secrets (ETSI 5.4-3).`,
   }));
   return toSarif({
     toolName: 'connectable scan',

@@ -13,6 +13,7 @@ import { embeddableCsp, securityHeaders } from './security-headers.ts';
 import { pageContext, sendPage } from './render.ts';
 import { registerApiRoutes } from './routes/api/v1.ts';
 import { registerCatalogueApi } from './routes/api/catalogue.ts';
+import { registerComplianceApi } from './routes/api/compliance.ts';
 import { registerPublicApi } from './routes/api/public-v1.ts';
 import { registerConsoleRoutes } from './routes/console/index.ts';
 import { registerPublicRoutes } from './routes/public/index.ts';
@@ -111,6 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerConsoleRoutes(app, platform);
   await registerApiRoutes(app, platform);
   await registerCatalogueApi(app, platform);
+  await registerComplianceApi(app, platform);
   registerPublicApi(app, platform);
   await app.ready();
   return app;

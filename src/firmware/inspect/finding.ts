@@ -39,7 +39,7 @@ export interface Finding {
    * The same credential on every unit made from this image: it breaks the password duty.
    * Cryptographic keys and API keys are not "passwords" for that duty (psti.s1.1.4), so their
    * findings say false here even though they too are the same on every unit; they cite
-   * etsi.5.4-2 instead.
+   * etsi.5.4-3 instead.
    */
   universal: boolean;
 }
@@ -50,7 +50,7 @@ export interface Finding {
 export const UNIVERSAL_PASSWORD_LAW = ['psti.s1.1', 'psti.s1.1.2a', 'etsi.5.1-1'];
 export const GUESSABLE_PASSWORD_LAW = [...UNIVERSAL_PASSWORD_LAW, 'psti.s1.1.3d', 'etsi.5.1-2'];
 // A secret (key, token) baked identically into every unit's software.
-export const SHARED_SECRET_LAW = ['etsi.5.4-2'];
+export const SHARED_SECRET_LAW = ['etsi.5.4-3'];
 // Cleartext or unauthenticated network services (ETSI 5.5-1 communicate securely; 5.6-2 minimise
 // unauthenticated disclosure in the initial state).
 export const CLEARTEXT_SERVICE_LAW = ['etsi.5.5-1'];

@@ -1,6 +1,6 @@
 // Private keys and API tokens shipped in the image. A private key in the image is in every unit:
 // anyone with one device (or the firmware download) can impersonate all of them, decrypt their
-// TLS, or sign as them. That breaks ETSI EN 303 645 5.4-2 (no hard-coded shared secrets); keys
+// TLS, or sign as them. That breaks ETSI EN 303 645 5.4-3 (no hard-coded critical security parameters); keys
 // and API keys are not "passwords" for PSTI Schedule 1 paragraph 1 (psti.s1.1.4), so these
 // findings are not counted against the password duty.
 import { createHash, createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';

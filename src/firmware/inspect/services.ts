@@ -324,7 +324,7 @@ function wifi(path: string, line: number, psk: string, where: string, accessPoin
     secret: psk,
     // The device's own network passphrase is a password to the product; a client config's is a
     // secret shipped in every unit's software.
-    lawIds: accessPoint ? (guessable(psk) ? GUESSABLE_PASSWORD_LAW : UNIVERSAL_PASSWORD_LAW) : ['etsi.5.4-2'],
+    lawIds: accessPoint ? (guessable(psk) ? GUESSABLE_PASSWORD_LAW : UNIVERSAL_PASSWORD_LAW) : ['etsi.5.4-3'],
     universal: accessPoint,
   };
 }

@@ -18,7 +18,7 @@ export function summarise(findings: readonly Finding[]): ScanSummary {
   for (const f of findings) bySeverity[f.severity]++;
   const universal = findings.filter((f) => f.universal);
   const guessable = universal.filter((f) => f.lawIds.includes('psti.s1.1.3d'));
-  const sharedSecrets = findings.filter((f) => !f.universal && f.lawIds.includes('etsi.5.4-2'));
+  const sharedSecrets = findings.filter((f) => !f.universal && f.lawIds.includes('etsi.5.4-3'));
   const meetsPasswordDuty = universal.length === 0;
 
   let verdict: string;
@@ -34,7 +34,7 @@ export function summarise(findings: readonly Finding[]): ScanSummary {
       (guessable.length > 0 ? ` ${guessable.length} of them ${guessable.length === 1 ? 'is' : 'are'} also a known default or common password, guessable in the sense of paragraph 1(3)(d) (psti.s1.1.3d; ETSI 5.1-2).` : '');
   }
   if (sharedSecrets.length > 0) {
-    verdict += ` Separately, ${sharedSecrets.length} private key${sharedSecrets.length === 1 ? '' : 's'} or secret${sharedSecrets.length === 1 ? ' is' : 's are'} the same in every unit (ETSI 5.4-2); keys are not passwords for PSTI (psti.s1.1.4) but are shared secrets all the same.`;
+    verdict += ` Separately, ${sharedSecrets.length} private key${sharedSecrets.length === 1 ? '' : 's'} or secret${sharedSecrets.length === 1 ? ' is' : 's are'} the same in every unit (ETSI 5.4-3); keys are not passwords for PSTI (psti.s1.1.4) but are shared secrets all the same.`;
   }
   return { meetsPasswordDuty, universalCredentials: universal.length, bySeverity, verdict };
 }

@@ -9,6 +9,8 @@ import { csrfInput, errorSummary, field } from '../../views/forms.ts';
 
 const scopeLabels: Record<(typeof tokenScopes)[number], string> = {
   'products.read': 'Read products',
+  'evidence.write': 'Upload scan, probe and audit results as compliance evidence (CI)',
+  'compliance.read': 'Read compliance assessments',
   'products.write': 'Create and change products and publish support periods',
   'members.read': 'Read members',
   'audit.read': 'Read the audit log',

@@ -1,0 +1,10 @@
+export { complianceMigrations } from './tables.ts';
+export { evidenceEnvelope, evidenceKindLabels, evidenceKinds, MAX_EVIDENCE_BYTES, parseEvidence, type EvidenceKind, type EvidenceSummary } from './evidence-formats.ts';
+export { addEvidence, currentEvidence, evidenceReport, listEvidence, type Evidence, type EvidenceUpload } from './evidence.ts';
+export { assessmentStatuses, judgementInput, listJudgements, recordJudgement, statusLabels, type AssessmentStatus, type Judgement } from './judgements.ts';
+export { assess, blockersOfStatement, type ProvisionAssessment } from './assessment.ts';
+export { duties, dutyLabels, readiness, type Duty, type DutyReadiness, type Rag } from './readiness.ts';
+export { assessProduct, type ProductAssessment } from './product-assessment.ts';
+export { generateStatement, getStatement, listStatements, publicStatement, setPublicStatement, statementFile, statementInput, type StatementFile, type StoredStatement } from './statements.ts';
+export type { StatementContent } from './statement-content.ts';
+export { resolveProductRef } from './product-ref.ts';
