@@ -26,6 +26,7 @@ import {
   type HashScheme,
 } from '../passwords/index.ts';
 import { EXIT, json, usageError, type Command, type Io } from './command.ts';
+import { uploadEvidence, uploadOptions, uploadTarget, uploadUsage } from './upload.ts';
 
 export const VERSION = '0.1.0';
 
@@ -170,7 +171,8 @@ identifiers, not guessable. Exit code 1 when any condition fails.
   --input-format csv|jsonl    (guessed from the name and content)
   --format text|json|sarif    report format (default text); --json is --format json
   --output FILE               write the report there
-  --show-secrets              print example passwords in full (they are masked by default)`;
+  --show-secrets              print example passwords in full (they are masked by default)
+${uploadUsage}`;
 
 export const passwordCommands: Record<string, Command> = {
   'passwords generate': {
@@ -276,10 +278,12 @@ export const passwordCommands: Record<string, Command> = {
       format: { type: 'string' },
       output: { type: 'string' },
       'show-secrets': { type: 'boolean', default: false },
+      ...uploadOptions,
       ...json,
     },
     async run(values, io, positionals) {
       const [file, ...extra] = positionals;
+      const upload = uploadTarget(values, io);
       if (!file || extra.length) throw usageError(`Give exactly one batch file (or - for standard input).\n\n${auditUsage}`);
       const format = values['json'] ? 'json' : oneOf(values['format'], 'format', ['text', 'json', 'sarif'] as const, 'text');
       const input = openInput(file);
@@ -298,6 +302,11 @@ export const passwordCommands: Record<string, Command> = {
         format === 'json' ? JSON.stringify(report, null, 2) : format === 'sarif' ? JSON.stringify(auditSarif(report, file, VERSION), null, 2) : auditText(report, file);
       if (typeof values['output'] === 'string') fs.writeFileSync(values['output'], `${text}\n`);
       else io.out(text);
+      if (upload) {
+        // The evidence never carries example passwords, whatever --show-secrets printed.
+        const kept = values['show-secrets'] === true ? { ...report, conditions: report.conditions.map((c) => ({ ...c, evidence: c.evidence.map(({ examples: _examples, ...e }) => e) })) } : report;
+        for (const line of await uploadEvidence(upload, 'password-audit', 'connectable passwords audit', VERSION, kept)) io.err(line);
+      }
       return report.verdict === 'fail' ? EXIT.findings : EXIT.ok;
     },
   },

@@ -151,6 +151,18 @@ describe('scan --upload', () => {
     assert.match(((await foreign.json()) as { detail: string }).detail, /not a Connectable report/);
   });
 
+  test('a password batch audit uploads too: a counter breaks psti.s1.1.3a, a good batch meets the conditions', async () => {
+    const dir = images.tree({ 'counter.csv': `serial,password\n${Array.from({ length: 200 }, (_, i) => `SN${1000 + i},admin${1000 + i}`).join('\n')}\n` });
+    const c = capture({ CONNECTABLE_URL: base, CONNECTABLE_TOKEN: token });
+    assert.equal(await main(['passwords', 'audit', `${dir}/counter.csv`, '--upload', '--product', 'cam-one', '--revision', 'A', '--show-secrets'], c.io), 1, c.err.join('\n'));
+    assert.match(c.err.join('\n'), /as password-audit evidence for cam-one: fails/);
+    const a = await assessProduct(platform.db, organisationId, productId, 'A');
+    assert.equal(a.provisions.find((p) => p.id === 'psti.s1.1.3a')?.status, 'not_met');
+    assert.equal(a.duties.find((d) => d.duty === 'passwords')?.rag, 'red');
+    const stored = await platform.db.query<{ report: unknown }>(`SELECT report FROM compliance_evidence WHERE kind = 'password-audit'`);
+    assert.doesNotMatch(JSON.stringify(stored[0]?.report), /admin1000/, 'no example password is kept');
+  });
+
   test('the command line says what is missing before it scans', async () => {
     const cases: [string[], Record<string, string>, RegExp][] = [
       [['scan', cleanDir, '--upload', '--product', 'cam-one'], {}, /needs CONNECTABLE_URL .* and CONNECTABLE_TOKEN/],
