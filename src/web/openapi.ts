@@ -463,6 +463,37 @@ export function openApiDocument(publicUrl: string): JsonObject {
           errors: ['400InvalidInput', '404NotFound', '409SupportPeriodShortened'],
         }),
       },
+      '/api/v1/products/{product}/evidence': {
+        post: privateOperation({
+          summary: 'Upload a scan, probe or password audit as compliance evidence',
+          permission: 'evidence.write',
+          description:
+            'The body is the JSON report of `connectable scan|probe|passwords audit --json`, bare or in the envelope `--upload` sends; anything else is a 400 that says what was expected, and a report made with --show-secrets is refused. The product is named by id or slug within your organisation. The answer carries the three duties as red/amber/green with the next action.',
+          parameters: [
+            { name: 'product', in: 'path', required: true, description: 'Product id or slug.', schema: { type: 'string' } },
+            { name: 'kind', in: 'query', required: false, schema: { type: 'string', enum: ['firmware-scan', 'probe', 'password-audit'] } },
+            { name: 'firmwareVersion', in: 'query', required: false, schema: { type: 'string', maxLength: 100 } },
+            { name: 'hardwareRevision', in: 'query', required: false, schema: { type: 'string', maxLength: 100 } },
+          ],
+          body: { required: true, content: { 'application/json': { schema: { description: 'A Connectable tool report (up to 8 MiB).' } } } },
+          status: '201',
+          ok: json({ type: 'object', required: ['evidence', 'duties'], properties: { evidence: { type: 'object' }, duties: { type: 'array', items: { type: 'object' } } } }),
+          errors: ['400InvalidInput', '404NotFound'],
+        }),
+      },
+      '/api/v1/products/{product}/assessment': {
+        get: privateOperation({
+          summary: 'The compliance assessment of one product',
+          permission: 'compliance.read',
+          description: 'Every provision (PSTI Schedule 1, ETSI EN 303 645, CRA) with its status, reason, evidence and who judged it; the three duties as red/amber/green.',
+          parameters: [
+            { name: 'product', in: 'path', required: true, description: 'Product id or slug.', schema: { type: 'string' } },
+            { name: 'hardwareRevision', in: 'query', required: false, schema: { type: 'string', maxLength: 100 } },
+          ],
+          ok: json({ type: 'object', required: ['product', 'duties', 'provisions'], properties: { product: { type: 'object' }, duties: { type: 'array', items: { type: 'object' } }, provisions: { type: 'array', items: { type: 'object' } } } }),
+          errors: ['404NotFound'],
+        }),
+      },
       '/api/v1/members': {
         get: privateOperation({
           summary: "Your organisation's members",
