@@ -36,8 +36,8 @@ const WIN_ANSI_EXTRA = new Set(
 );
 
 function encodable(ch: string): boolean {
-  const cp = ch.codePointAt(0) ?? 0;
   if (ch.length !== 1) return false;
+  const cp = ch.charCodeAt(0);
   return (cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(ch);
 }
 
@@ -196,7 +196,7 @@ export interface Rendered {
   placed: readonly PlacedText[];
 }
 
-/** Every drawn run inside the page's margins (the footer inside the bottom one): what tests hold the layout to. */
+/** The drawn runs that stray outside the margins (the footer belongs inside the bottom one): the layout promises there are none. */
 export function outsideMargins(placed: readonly PlacedText[]): PlacedText[] {
   const tolerance = 0.01;
   return placed.filter(
