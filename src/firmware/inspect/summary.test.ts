@@ -41,5 +41,5 @@ test('shared private keys are named in the verdict but do not decide the passwor
   const summary = summarise([finding({ rule: 'private-key', universal: false, lawIds: SHARED_SECRET_LAW })]);
   assert.equal(summary.meetsPasswordDuty, true);
   assert.match(summary.verdict, /^PASS/);
-  assert.match(summary.verdict, /1 private key or secret is the same in every unit \(ETSI 5\.4-2\)/);
+  assert.match(summary.verdict, /1 private key or secret is the same in every unit \(ETSI 5\.4-3\)/);
 });
