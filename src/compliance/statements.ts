@@ -135,7 +135,8 @@ export async function generateStatement(db: Database, actor: Actor & { organisat
       reference: law?.reference ?? id,
       title: law?.title ?? id,
       route: ROUTES[id],
-      evidence: [...new Set(family.flatMap((a) => (a.evidence.length ? a.evidence : a.status === 'not_applicable' || a.judgedBy !== 'evidence' ? [`${a.id} ${a.status === 'not_applicable' ? 'does not apply' : 'met'}: ${a.reason} (judged by ${a.judgedBy}${a.judgedAt ? `, ${a.judgedAt.toISOString().slice(0, 10)}` : ''})`] : [])))].slice(0, 12),
+      // A statement is public: it names the manufacturer, never the people who judged.
+      evidence: [...new Set(family.flatMap((a) => (a.evidence.length ? a.evidence : a.status === 'not_applicable' || a.judgedBy !== 'evidence' ? [`${a.id} ${a.status === 'not_applicable' ? 'does not apply' : 'met'}: ${a.reason} (recorded by the manufacturer${a.judgedAt ? ` on ${a.judgedAt.toISOString().slice(0, 10)}` : ''})`] : [])))].slice(0, 12),
     };
   });
 

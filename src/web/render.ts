@@ -7,6 +7,7 @@ import { page, type PageContext } from './views/layout.ts';
 const consoleSections: readonly { href: string; label: string; permission: Permission }[] = [
   { href: '/console', label: 'Overview', permission: 'organisation.read' },
   { href: '/console/products', label: 'Products', permission: 'products.read' },
+  { href: '/console/compliance', label: 'Compliance', permission: 'compliance.read' },
   { href: '/console/reports', label: 'Reports', permission: 'reports.read' },
   { href: '/console/advisories', label: 'Advisories', permission: 'reports.read' },
   { href: '/console/disclosure', label: 'Disclosure policy', permission: 'disclosure.manage' },

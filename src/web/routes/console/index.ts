@@ -3,6 +3,7 @@ import type { Platform } from '../../context.ts';
 import { registerAdvisories } from './advisories.ts';
 import { registerAuditLog } from './audit.ts';
 import { registerCatalogueConsole } from './catalogue.ts';
+import { registerCompliance } from './compliance.ts';
 import { registerMembers } from './members.ts';
 import { registerOpenpgpKey } from './openpgp-key.ts';
 import { registerOverview } from './overview.ts';
@@ -16,6 +17,7 @@ import { registerWatchlists } from './watchlists.ts';
 export function registerConsoleRoutes(app: FastifyInstance, platform: Platform): void {
   registerOverview(app, platform);
   registerProducts(app, platform);
+  registerCompliance(app, platform);
   registerReports(app, platform);
   registerAdvisories(app, platform);
   registerOpenpgpKey(app, platform);

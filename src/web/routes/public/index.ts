@@ -13,6 +13,7 @@ import { registerDigitalLink } from './digital-link.ts';
 import { registerDisclosure } from './disclosure.ts';
 import { registerLabels } from './labels.ts';
 import { registerProductPage } from './product-page.ts';
+import { registerStatements } from './statements.ts';
 
 export function registerPublicRoutes(app: FastifyInstance, platform: Platform): void {
   registerHealth(app, platform);
@@ -23,6 +24,7 @@ export function registerPublicRoutes(app: FastifyInstance, platform: Platform): 
   registerInvitation(app, platform);
   registerWidget(app, platform);
   registerProductPage(app, platform);
+  registerStatements(app, platform);
   registerDisclosure(app, platform);
   registerPublicAdvisories(app, platform);
   registerWellKnown(app, platform);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { html } from 'ghtml';
+import { publicStatement } from '../../../compliance/index.ts';
 import { ConnectableError } from '../../../errors.ts';
 import { digitalLinkPath, displayGtin, longDate, publicHistory, publicProductBySlug, type PublicProduct, type SupportPeriodEvent } from '../../../registry/index.ts';
 import { pathParam, type Platform } from '../../context.ts';
@@ -56,7 +57,7 @@ function reportSection(product: PublicProduct): string {
 </section>`;
 }
 
-function productBody(product: PublicProduct, history: readonly SupportPeriodEvent[]): string {
+function productBody(product: PublicProduct, history: readonly SupportPeriodEvent[], statementHref?: string): string {
   const period = product.supportPeriod;
   const gtins = product.gtins.map(displayGtin);
   return html`<p>Made by ${product.maker.name}</p>
@@ -83,6 +84,7 @@ function productBody(product: PublicProduct, history: readonly SupportPeriodEven
     : ''
 }
 </section>
+!${statementHref ? html`<p id="statement-of-compliance"><a href="${statementHref}">Statement of Compliance</a></p>` : ''}
 !${reportSection(product)}
 !${
   product.gtins.length
@@ -113,11 +115,11 @@ export function registerProductPage(app: FastifyInstance, platform: Platform): v
     const found = await publicProductBySlug(platform.db, pathParam(request, 'makerSlug'), pathParam(request, 'productSlug'));
     if (!found) throw notPublished('That product');
     const { productId, ...product } = found;
-    const history = await publicHistory(platform.db, productId);
+    const [history, statement] = await Promise.all([publicHistory(platform.db, productId), publicStatement(platform.db, product.maker.slug, product.slug)]);
     const first = product.gtins[0];
     const head =
       html`<link rel="stylesheet" href="/assets/label.css">` +
       (first ? html`<link rel="alternate" type="application/json" href="${digitalLinkPath({ gtin14: first })}">` : '');
-    return sendPublicPage(reply, `${product.brand} ${product.name}: security updates`, productBody(product, history), head);
+    return sendPublicPage(reply, `${product.brand} ${product.name}: security updates`, productBody(product, history, statement ? `/statements/${encodeURIComponent(product.maker.slug)}/${encodeURIComponent(product.slug)}` : undefined), head);
   });
 }
