@@ -30,7 +30,7 @@ export interface ProbeLimits {
 export const defaultLimits: ProbeLimits = {
   attemptsPerService: 100,
   attemptsPerHost: 400,
-  concurrency: 64,
+  concurrency: 256,
   delayMs: 100,
   stepTimeoutMs: 5000,
   timeLimitMs: 30 * 60 * 1000,
