@@ -108,6 +108,10 @@ function ratePerCore(identity: HashIdentity): number {
       return (300 * 5000) / (identity.cost ?? 5000);
     case 'bcrypt':
       return 600 / 2 ** ((identity.cost ?? 10) - 5);
+    case 'yescrypt':
+    case 'scrypt':
+      // About 6 a second per core at Debian's default, where 22 MiB pass through the mixing step.
+      return Math.max(0.05, (6 * 22 * 2 ** 20) / (identity.cost ?? 22 * 2 ** 20));
     default:
       return 1;
   }
