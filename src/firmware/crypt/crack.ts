@@ -117,6 +117,16 @@ function ratePerCore(identity: HashIdentity): number {
   }
 }
 
+/**
+ * Schemes slow by design (yescrypt, scrypt, costly bcrypt) get about a core-minute per hash: the
+ * account-derived guesses and the head of the list (Mirai, vendor defaults), the likeliest by far,
+ * rather than a scan that runs until its deadline.
+ */
+function slowSchemeCap(identity: HashIdentity): number {
+  const rate = ratePerCore(identity);
+  return rate >= 50 ? Number.POSITIVE_INFINITY : Math.max(100, Math.ceil(rate * 60));
+}
+
 /** Runs tasks somewhere: on worker threads, or on this thread. */
 interface Executor {
   slots: number;
@@ -242,7 +252,7 @@ function planJobs(targets: readonly CrackTarget[], cap: number): Map<string, Job
         tried: 0,
         inFlight: 0,
         found: null,
-        cap,
+        cap: Math.min(cap, slowSchemeCap(identity)),
         chunk: Math.max(1, Math.round(ratePerCore(identity) * 0.05)),
         stoppedByDeadline: false,
         capped: false,
@@ -266,7 +276,17 @@ function resultFor(job: Job, account: string, sharedLength: number): CrackResult
   if (job.stoppedByDeadline) {
     return { ...base, password: null, outcome: 'deadline', reason: `the time allowed ran out after ${job.tried} candidates (${job.identity.label})` };
   }
-  if (job.capped) return { ...base, password: null, outcome: 'capped', reason: `no match in the first ${job.tried} candidates (the limit per hash)` };
+  if (job.capped) {
+    const slow = job.cap === slowSchemeCap(job.identity);
+    return {
+      ...base,
+      password: null,
+      outcome: 'capped',
+      reason: slow
+        ? `no match in the ${job.tried} likeliest candidates: ${job.identity.label} is slow by design, so the rest of the list is not tried (check it on a build host with John the Ripper or hashcat)`
+        : `no match in the first ${job.tried} candidates (the limit per hash)`,
+    };
+  }
   return { ...base, password: null, outcome: 'exhausted', reason: `no match among ${job.tried} candidates (account-derived guesses and ${sharedLength} bundled default and common passwords)` };
 }
 
