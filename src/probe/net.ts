@@ -1,8 +1,9 @@
 // Sockets for protocol modules: every connection a probe opens goes through connectTcp, which
-// checks scope first and bounds the wait; every read of a peer's bytes goes through a Reader,
-// which bounds how much is kept and how long it waits. A hostile device can make a step fail,
-// never make the probe hang or grow without limit.
+// checks scope first and bounds the wait, and startTls bounds a handshake on it the same way;
+// every read of a peer's bytes goes through a Reader, which bounds how much is kept and how long
+// it waits. A hostile device can make a step fail, never make the probe hang or grow without limit.
 import net from 'node:net';
+import tls from 'node:tls';
 import { ProbeFailure, type Endpoint, type ProbeContext } from './types.ts';
 
 /** Most bytes kept from one peer within one connection. */
@@ -14,26 +15,60 @@ export function connectTcp(endpoint: Pick<Endpoint, 'host' | 'port'>, ctx: Probe
     return Promise.reject(new ProbeFailure('out-of-scope', `${endpoint.host} is not among the targets given; not contacted`));
   }
   if (ctx.signal.aborted) return Promise.reject(new ProbeFailure('aborted', 'the probe was stopped'));
+  const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
+  return settle(socket, 'connect', ctx, {
+    failure: (e) => failureOf(e, endpoint),
+    timeout: `no TCP connection to ${where(endpoint)} within ${ctx.timeoutMs} ms`,
+  });
+}
+
+/**
+ * Wraps a connected socket in TLS, the handshake bounded like a connection. `failure` says what a
+ * handshake error means for the protocol at hand. On failure both sockets are destroyed.
+ */
+export function startTls(
+  socket: net.Socket,
+  endpoint: Pick<Endpoint, 'host' | 'port'>,
+  ctx: ProbeContext,
+  options: { tls?: Omit<tls.ConnectionOptions, 'socket'>; failure: (error: NodeJS.ErrnoException) => ProbeFailure },
+): Promise<tls.TLSSocket> {
+  // A device's certificate is self-signed or names something else; whether it is valid is a
+  // different finding from whether a default password opens the device.
+  const secure = tls.connect({ ...options.tls, socket, rejectUnauthorized: false });
+  return settle(secure, 'secureConnect', ctx, {
+    failure: options.failure,
+    timeout: `no TLS handshake with ${where(endpoint)} within ${ctx.timeoutMs} ms`,
+    beneath: socket,
+  });
+}
+
+/**
+ * Waits for a socket being set up to emit `ready`, at most ctx.timeoutMs and only until the probe
+ * is stopped. A socket that fails is destroyed, with the one `beneath` it.
+ */
+function settle<S extends net.Socket>(
+  socket: S,
+  ready: 'connect' | 'secureConnect',
+  ctx: ProbeContext,
+  on: { failure: (error: NodeJS.ErrnoException) => ProbeFailure; timeout: string; beneath?: net.Socket },
+): Promise<S> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: endpoint.host, port: endpoint.port, noDelay: true });
     const done = (error?: ProbeFailure): void => {
       clearTimeout(timer);
       ctx.signal.removeEventListener('abort', onAbort);
-      socket.off('connect', onConnect);
+      socket.off(ready, onReady);
       socket.off('error', onError);
       if (error) {
         socket.destroy();
+        on.beneath?.destroy();
         reject(error);
       } else resolve(socket);
     };
-    const onConnect = (): void => done();
-    const onError = (e: NodeJS.ErrnoException): void => done(failureOf(e, endpoint));
+    const onReady = (): void => done();
+    const onError = (e: NodeJS.ErrnoException): void => done(on.failure(e));
     const onAbort = (): void => done(new ProbeFailure('aborted', 'the probe was stopped'));
-    const timer = setTimeout(
-      () => done(new ProbeFailure('timeout', `no TCP connection to ${where(endpoint)} within ${ctx.timeoutMs} ms`)),
-      ctx.timeoutMs,
-    );
-    socket.once('connect', onConnect);
+    const timer = setTimeout(() => done(new ProbeFailure('timeout', on.timeout)), ctx.timeoutMs);
+    socket.once(ready, onReady);
     socket.once('error', onError);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { startHostileServer, startScriptedServer, type TestServer } from '../../../test/support/devices/silent-server.ts';
+import { hostilePeers } from '../../../test/support/devices/hostile-cases.ts';
+import { startHostileServer, startScriptedServer } from '../../../test/support/devices/silent-server.ts';
 import { ensureTestUser, TEST_PASSWORD, TEST_USER, testUserUnavailable } from '../../../test/support/devices/system-user.ts';
 import { startVsftpd, type RunningVsftpd } from '../../../test/support/devices/vsftpd.ts';
 import { contextFor } from '../net.ts';
@@ -18,15 +19,6 @@ const quick = contextFor({ timeoutMs: 800 });
 const endpointOf = (server: { host: string; port: number }): Endpoint => ({ host: server.host, port: server.port, service: 'ftp' });
 const cred = (username: string, password: string): Credential => ({ username, password, source: 'test' });
 const spoke: Detection = { speaks: true, auth: 'required' };
-
-async function elapsed<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; ms: number }> {
-  const started = Date.now();
-  try {
-    return { result: await run(), error: undefined, ms: Date.now() - started };
-  } catch (error) {
-    return { result: undefined, error, ms: Date.now() - started };
-  }
-}
 
 describe('FTP replies', () => {
   test('a multi-line reply runs to the line that repeats its code with a space', () => {
@@ -116,58 +108,45 @@ describe('FTP probe against vsftpd with anonymous logins', { skip: testUserUnava
 });
 
 describe('FTP probe against devices that misbehave', () => {
-  const servers: TestServer[] = [];
-  const start = async (server: Promise<TestServer>): Promise<TestServer> => {
-    const started = await server;
-    servers.push(started);
-    return started;
-  };
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  const peers = hostilePeers(ftpProbe, FAKE_HOST, quick);
 
   test('a peer that accepts and never speaks fails detect with a timeout, in time', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'silent'));
-    const { error, ms } = await elapsed(() => ftpProbe.detect(endpointOf(server), quick));
+    const { error, ms } = await peers.detect('silent');
     assert.ok(error instanceof ProbeFailure && error.kind === 'timeout', String(error));
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('a peer sending garbage forever is found not to speak FTP', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'garbage'));
-    const { result, ms } = await elapsed(() => ftpProbe.detect(endpointOf(server), quick));
+    const { result, ms } = await peers.detect('garbage');
     assert.equal(result?.speaks, false);
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('a greeting that never ends is cut off at its size limit', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'endless-lines'));
-    const { result, ms } = await elapsed(() => ftpProbe.detect(endpointOf(server), quick));
+    const { result, ms } = await peers.detect('endless-lines');
     assert.equal(result?.speaks, false);
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('a greeting dribbled a byte at a time still ends in a timeout', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'drip'));
-    const { error, ms } = await elapsed(() => ftpProbe.detect(endpointOf(server), quick));
+    const { error, ms } = await peers.detect('drip');
     assert.ok(error instanceof ProbeFailure && error.kind === 'timeout', String(error));
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('a peer that closes at once fails detect as a reset', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'close'));
-    const { error } = await elapsed(() => ftpProbe.detect(endpointOf(server), quick));
+    const { error } = await peers.detect('close');
     assert.ok(error instanceof ProbeFailure && error.kind === 'reset', String(error));
   });
 
   test('once it answered detect, a service that drops every connection is reported as locking us out', async () => {
-    const server = await start(startHostileServer(FAKE_HOST, 'close'));
+    const server = await peers.start(startHostileServer(FAKE_HOST, 'close'));
     const result = await ftpProbe.attempt(endpointOf(server), spoke, cred('admin', 'admin'), quick);
     assert.equal(result.outcome, 'locked-out', result.detail);
   });
 
   test('230 that PWD then contradicts is no success', async () => {
-    const server = await start(
+    const server = await peers.start(
       startScriptedServer(FAKE_HOST, '220 liar\r\n', (line) => {
         if (line.startsWith('USER')) return '331 Password please\r\n';
         if (line.startsWith('PASS')) return '230 Sure\r\n';
@@ -180,7 +159,7 @@ describe('FTP probe against devices that misbehave', () => {
   });
 
   test('230 with PWD unanswerable and no other proof is no success either', async () => {
-    const server = await start(
+    const server = await peers.start(
       startScriptedServer(FAKE_HOST, '220 odd\r\n', (line) => {
         if (line.startsWith('USER')) return '230 Come in\r\n';
         if (line === 'PWD' || line.startsWith('CWD')) return '502 Not implemented\r\n';
@@ -192,8 +171,8 @@ describe('FTP probe against devices that misbehave', () => {
   });
 
   test('421 "too many" and a 530 saying the account is locked are lock-outs, not rejections', async () => {
-    const tooMany = await start(startScriptedServer(FAKE_HOST, '421 Too many login failures from your address, try later\r\n', () => undefined));
-    const locked = await start(
+    const tooMany = await peers.start(startScriptedServer(FAKE_HOST, '421 Too many login failures from your address, try later\r\n', () => undefined));
+    const locked = await peers.start(
       startScriptedServer(FAKE_HOST, '220 ready\r\n', (line) =>
         line.startsWith('USER') ? '331 Password please\r\n' : line.startsWith('PASS') ? '530 User account locked after 5 failures\r\n' : undefined,
       ),
@@ -205,7 +184,7 @@ describe('FTP probe against devices that misbehave', () => {
   });
 
   test('a server that wants TLS before any login has not judged the password: no rejection', async () => {
-    const server = await start(
+    const server = await peers.start(
       startScriptedServer(FAKE_HOST, '220 ready\r\n', (line) =>
         line.startsWith('USER') ? '530 Non-anonymous sessions must use encryption.\r\n' : undefined,
       ),
@@ -216,14 +195,14 @@ describe('FTP probe against devices that misbehave', () => {
   });
 
   test('a credential carrying a line break is never sent', async () => {
-    const server = await start(startScriptedServer(FAKE_HOST, '220 ready\r\n', () => '331 Password please\r\n'));
+    const server = await peers.start(startScriptedServer(FAKE_HOST, '220 ready\r\n', () => '331 Password please\r\n'));
     const result = await ftpProbe.attempt(endpointOf(server), spoke, cred('admin', 'x\r\nDELE important'), quick);
     assert.equal(result.outcome, 'error');
     assert.equal(server.connections, 0);
   });
 
   test('a host outside the targets is never connected to', async () => {
-    const server = await start(startScriptedServer(FAKE_HOST, '220 ready\r\n', () => '230 ok\r\n'));
+    const server = await peers.start(startScriptedServer(FAKE_HOST, '220 ready\r\n', () => '230 ok\r\n'));
     const scoped = contextFor({ hosts: ['127.0.2.39'] });
     await assert.rejects(ftpProbe.detect(endpointOf(server), scoped), (e: unknown) => e instanceof ProbeFailure && e.kind === 'out-of-scope');
     await assert.rejects(ftpProbe.attempt(endpointOf(server), spoke, cred('admin', 'admin'), scoped), (e: unknown) => e instanceof ProbeFailure && e.kind === 'out-of-scope');

@@ -19,6 +19,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { asProbeFailure } from './contained.ts';
 
 /** A control reply longer than this is not one a real server sends: the peer is not FTP. */
 const MAX_REPLY_CHARS = 16 * 1024;
@@ -258,8 +259,7 @@ export const ftpProbe: ProtocolProbe = {
       opened = await open(endpoint, ctx);
     } catch (error) {
       if (error instanceof NotFtp) return { speaks: false, banner: printable(error.received), auth: 'unknown' };
-      if (error instanceof ProbeFailure) throw error;
-      throw new ProbeFailure('protocol', `FTP exchange with ${where(endpoint)} failed`, { cause: error });
+      throw asProbeFailure(error, () => `FTP exchange with ${where(endpoint)} failed`);
     }
     const { control, greeting } = opened;
     try {
@@ -287,8 +287,7 @@ export const ftpProbe: ProtocolProbe = {
       }
     } catch (error) {
       if (error instanceof NotFtp) return { speaks: false, banner: printable(error.received), auth: 'unknown' };
-      if (error instanceof ProbeFailure) throw error;
-      throw new ProbeFailure('protocol', `FTP exchange with ${where(endpoint)} failed`, { cause: error });
+      throw asProbeFailure(error, () => `FTP exchange with ${where(endpoint)} failed`);
     } finally {
       await control.quit();
     }

@@ -3,9 +3,10 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { freePort } from '../../../test/support/devices/ports.ts';
+import { listenOnFreePort, type Listening } from '../../../test/support/devices/ports.ts';
 import { startLighttpd, type RunningLighttpd } from '../../../test/support/devices/lighttpd.ts';
 import { startRouterWeb, type RouterWebOptions, type RunningRouterWeb } from '../../../test/support/devices/router-web.ts';
+import { startHostileServer } from '../../../test/support/devices/silent-server.ts';
 import { contextFor } from '../net.ts';
 import { ProbeFailure, type Credential, type Detection, type Endpoint, type ProbeContext } from '../types.ts';
 import { deviceWebUis, fingerprintCredentials, fingerprintEntry, fingerprintProbePaths, matchFingerprint } from './http-fingerprints.ts';
@@ -25,23 +26,8 @@ async function withRouter<T>(options: RouterWebOptions, run: (router: RunningRou
 }
 
 /** A node:http server on a fresh port, stopped by the caller. */
-async function startServer(host: string, handler: http.RequestListener): Promise<{ port: number; stop: () => Promise<void> }> {
-  const server = http.createServer(handler);
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (s: net.Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  const port = await freePort(host);
-  await new Promise<void>((resolve) => server.listen({ host, port }, resolve));
-  return {
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+function startServer(host: string, handler: http.RequestListener): Promise<Listening> {
+  return listenOnFreePort(http.createServer(handler), host);
 }
 
 async function outcomes(endpoint: Endpoint, detection: Detection, pairs: Credential[], context: ProbeContext): Promise<string[]> {
@@ -333,15 +319,16 @@ describe('proof against devices that change their answer', () => {
 
   test('a peer that is not HTTP is another service, with what it said as the banner', async () => {
     // It reads what it is sent (resume), or it would never see the probe hang up and never close.
-    const server = net.createServer((s) => s.resume().end('SSH-2.0-dropbear_2019.78\r\n'));
-    const port = await freePort('127.0.3.32');
-    await new Promise<void>((resolve) => server.listen({ host: '127.0.3.32', port }, resolve));
+    const server = await listenOnFreePort(
+      net.createServer((s) => s.resume().end('SSH-2.0-dropbear_2019.78\r\n')),
+      '127.0.3.32',
+    );
     try {
-      const detection = await httpProbe.detect(http_('127.0.3.32', port), ctx());
+      const detection = await httpProbe.detect(http_('127.0.3.32', server.port), ctx());
       assert.equal(detection.speaks, false);
       assert.match(detection.banner ?? '', /SSH-2\.0-dropbear/);
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop();
     }
   });
 
@@ -366,15 +353,13 @@ describe('proof against devices that change their answer', () => {
   });
 
   test('a TLS port that accepts and then says nothing is a bounded timeout', async () => {
-    const silent = net.createServer((s) => void s.resume());
-    const port = await freePort('127.0.3.36');
-    await new Promise<void>((resolve) => silent.listen({ host: '127.0.3.36', port }, resolve));
+    const silent = await startHostileServer('127.0.3.36', 'silent');
     try {
       const began = Date.now();
-      await assert.rejects(httpsProbe.detect({ host: '127.0.3.36', port, service: 'https' }, ctx(undefined, 300)), (e: unknown) => e instanceof ProbeFailure && e.kind === 'timeout' && /TLS/.test(e.message));
+      await assert.rejects(httpsProbe.detect({ host: '127.0.3.36', port: silent.port, service: 'https' }, ctx(undefined, 300)), (e: unknown) => e instanceof ProbeFailure && e.kind === 'timeout' && /TLS/.test(e.message));
       assert.ok(Date.now() - began < 1500);
     } finally {
-      await new Promise<void>((resolve) => silent.close(() => resolve()));
+      await silent.stop();
     }
   });
 

@@ -25,9 +25,10 @@
 // only to address literals in scope; one that points elsewhere is reported, never fetched.
 import http from 'node:http';
 import net from 'node:net';
-import tls from 'node:tls';
-import { connectTcp, failureOf, printable, where } from '../net.ts';
+import type tls from 'node:tls';
+import { connectTcp, failureOf, printable, startTls, where } from '../net.ts';
 import { ProbeFailure, type AttemptResult, type Credential, type Detection, type Endpoint, type ProbeContext, type ProtocolProbe } from '../types.ts';
+import { containedStep } from './contained.ts';
 import { basicAuthorization, digestAuthorization, digestChallenge, parseAuthenticate, type DigestChallenge } from './digest.ts';
 import { fingerprintProbePaths, matchFingerprint, type DeviceWebUi, type FingerprintMatch, type FormRecipe, type HttpObservation } from './http-fingerprints.ts';
 
@@ -78,23 +79,13 @@ function makeProbe(service: 'http' | 'https', defaultPorts: readonly number[]): 
     service,
     transport: 'tcp',
     defaultPorts,
-    detect: (endpoint, ctx) => guarded(() => detect(endpoint, ctx, secure)),
-    attempt: (endpoint, detection, credential, ctx) => guarded(() => attempt(endpoint, detection, credential, ctx, secure)),
+    detect: containedStep('HTTP probe', (endpoint, ctx) => detect(endpoint, ctx, secure)),
+    attempt: containedStep('HTTP probe', (endpoint, detection, credential, ctx) => attempt(endpoint, detection, credential, ctx, secure)),
   };
 }
 
 export const httpProbe: ProtocolProbe = makeProbe('http', [80, 8080, 8000, 8081]);
 export const httpsProbe: ProtocolProbe = makeProbe('https', [443, 8443]);
-
-/** Whatever goes wrong leaves as a ProbeFailure, as the scheduler expects. */
-async function guarded<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof ProbeFailure) throw error;
-    throw new ProbeFailure('protocol', `HTTP probe: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // One bounded request on a fresh connection
@@ -150,7 +141,7 @@ async function ask(url: URL, ctx: ProbeContext, init: Ask = {}): Promise<Answer>
   try {
     let certificate: Certificate | undefined;
     if (url.protocol === 'https:') {
-      const secure = await startTls(raw, endpoint, ctx);
+      const secure = await tlsHandshake(raw, endpoint, ctx);
       socket = secure;
       certificate = certificateOf(secure);
     }
@@ -162,33 +153,17 @@ async function ask(url: URL, ctx: ProbeContext, init: Ask = {}): Promise<Answer>
   }
 }
 
-function startTls(raw: net.Socket, endpoint: { host: string; port: number }, ctx: ProbeContext): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    // Devices ship self-signed certificates and old protocol versions: verification is off and
-    // the floor is low, because the point is to reach the login, not to trust the channel.
-    const secure = tls.connect({ socket: raw, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' });
-    const done = (error?: ProbeFailure): void => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      secure.off('secureConnect', onSecure);
-      secure.off('error', onError);
-      if (error) {
-        secure.destroy();
-        reject(error);
-      } else resolve(secure);
-    };
-    const onSecure = (): void => done();
-    const onError = (e: NodeJS.ErrnoException): void =>
-      done(
-        e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ETIMEDOUT'
-          ? failureOf(e, endpoint)
-          : new ProbeFailure('tls', `TLS handshake with ${where(endpoint)} failed: ${e.message}`, { cause: e }),
-      );
-    const onAbort = (): void => done(new ProbeFailure('aborted', 'the probe was stopped'));
-    const timer = setTimeout(() => done(new ProbeFailure('timeout', `no TLS handshake with ${where(endpoint)} within ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
-    secure.once('secureConnect', onSecure);
-    secure.once('error', onError);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+/**
+ * Devices ship self-signed certificates and old protocol versions: the floor is low, because the
+ * point is to reach the login, not to trust the channel.
+ */
+function tlsHandshake(raw: net.Socket, endpoint: { host: string; port: number }, ctx: ProbeContext): Promise<tls.TLSSocket> {
+  return startTls(raw, endpoint, ctx, {
+    tls: { minVersion: 'TLSv1', ciphers: 'DEFAULT:@SECLEVEL=0' },
+    failure: (e) =>
+      e.code === 'ECONNRESET' || e.code === 'EPIPE' || e.code === 'ETIMEDOUT'
+        ? failureOf(e, endpoint)
+        : new ProbeFailure('tls', `TLS handshake with ${where(endpoint)} failed: ${e.message}`, { cause: e }),
   });
 }
 

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../../test/support/devices/ports.ts';
+import { freePort, listenOnFreePort, type Listening } from '../../../test/support/devices/ports.ts';
 import { startMosquitto, type Mosquitto } from '../../../test/support/devices/mosquitto.ts';
+import { startHostileServer } from '../../../test/support/devices/silent-server.ts';
 import { contextFor } from '../net.ts';
 import { ProbeFailure, type Credential, type Endpoint } from '../types.ts';
 import { mqttProbe, type MqttState } from './mqtt.ts';
@@ -116,11 +117,8 @@ describe('MQTT probe against a Mosquitto broker that speaks only TLS, on an unus
  * A broker that speaks only MQTT 5 (Mosquitto speaks every level, so it cannot show this): it
  * refuses other levels with 3.1.1's code 1, and answers MQTT 5 with reason codes and a reason string.
  */
-async function startV5OnlyBroker(host: string): Promise<{ port: number; stop(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
+function startV5OnlyBroker(host: string): Promise<Listening> {
   const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.once('data', (connect: Buffer) => {
       // Small CONNECTs only: one byte of remaining length, protocol name "MQTT".
@@ -152,21 +150,12 @@ async function startV5OnlyBroker(host: string): Promise<{ port: number; stop(): 
       else reply(0x86, 'try again');
     });
   });
-  const port = await freePort(host);
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return {
-    port,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  return listenOnFreePort(server, host);
 }
 
 describe('MQTT probe against a broker that speaks only MQTT 5', () => {
   const host = '127.0.4.14';
-  let broker: { port: number; stop(): Promise<void> };
+  let broker: Listening;
   before(async () => {
     broker = await startV5OnlyBroker(host);
   });
@@ -196,39 +185,30 @@ describe('MQTT probe where no broker is', () => {
   const host = '127.0.4.15';
 
   it('reports a service that answers CONNECT with something else as not MQTT', async () => {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
-    });
-    const port = await freePort(host);
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    const server = await listenOnFreePort(
+      net.createServer((socket) => {
+        socket.on('error', () => socket.destroy());
+        socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n'));
+      }),
+      host,
+    );
     try {
-      const detection = await mqttProbe.detect({ host, port, service: 'mqtt' }, ctx);
+      const detection = await mqttProbe.detect({ host, port: server.port, service: 'mqtt' }, ctx);
       assert.equal(detection.speaks, false);
       assert.match(detection.banner ?? '', /^answered CONNECT with "HTTP\/1\.1 400 Bad Request/);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop();
     }
   });
 
   it('fails with "timeout" where a port accepts connections and stays silent, with or without TLS', async () => {
-    const sockets = new Set<net.Socket>();
-    const server = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => socket.destroy());
-    });
-    const port = await freePort(host);
-    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    const server = await startHostileServer(host, 'silent');
     try {
       const started = Date.now();
-      await rejectsWith(mqttProbe.detect({ host, port, service: 'mqtt' }, contextFor({ timeoutMs: 300 })), 'timeout');
+      await rejectsWith(mqttProbe.detect({ host, port: server.port, service: 'mqtt' }, contextFor({ timeoutMs: 300 })), 'timeout');
       assert.ok(Date.now() - started < 1500);
     } finally {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop();
     }
   });
 

@@ -10,8 +10,7 @@
 // hands to anyone.
 import crypto from 'node:crypto';
 import type net from 'node:net';
-import tls from 'node:tls';
-import { connectTcp, failureOf, printable, Reader, where } from '../net.ts';
+import { connectTcp, failureOf, printable, Reader, startTls, where } from '../net.ts';
 import {
   ProbeFailure,
   type AttemptResult,
@@ -22,6 +21,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { containedStep } from './contained.ts';
 
 /** 3: MQTT 3.1 ("MQIsdp"), 4: MQTT 3.1.1, 5: MQTT 5. */
 export type MqttLevel = 3 | 4 | 5;
@@ -339,34 +339,10 @@ function isEnd(x: Packet | End): x is End {
 // ---------------------------------------------------------------------------------------------
 // Connections
 
-/** Wraps a connected TCP socket in TLS. Certificates are not checked: the question is the password. */
-function startTls(socket: net.Socket, endpoint: Endpoint, ctx: ProbeContext): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    // A bench device's certificate is self-signed or names something else; whether it is valid
-    // is a different finding from whether a default password opens the broker.
-    const secure = tls.connect({ socket, rejectUnauthorized: false });
-    const done = (error?: ProbeFailure): void => {
-      clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      secure.off('secureConnect', onSecure);
-      secure.off('error', onError);
-      if (error) {
-        secure.destroy();
-        socket.destroy();
-        reject(error);
-      } else resolve(secure);
-    };
-    const onSecure = (): void => done();
-    const onError = (e: NodeJS.ErrnoException): void => {
-      const failure = failureOf(e, endpoint);
-      done(failure.kind === 'protocol' ? new ProbeFailure('tls', `${where(endpoint)}: no TLS handshake (${e.message})`, { cause: e }) : failure);
-    };
-    const onAbort = (): void => done(new ProbeFailure('aborted', 'the probe was stopped'));
-    const timer = setTimeout(() => done(new ProbeFailure('timeout', `no TLS handshake with ${where(endpoint)} within ${ctx.timeoutMs} ms`)), ctx.timeoutMs);
-    secure.once('secureConnect', onSecure);
-    secure.once('error', onError);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-  });
+/** A handshake error: a socket failure as such, anything else as the peer not speaking TLS. */
+function tlsFailure(error: NodeJS.ErrnoException, endpoint: Endpoint): ProbeFailure {
+  const failure = failureOf(error, endpoint);
+  return failure.kind === 'protocol' ? new ProbeFailure('tls', `${where(endpoint)}: no TLS handshake (${error.message})`, { cause: error }) : failure;
 }
 
 type Handshake =
@@ -383,7 +359,7 @@ async function handshake(endpoint: Endpoint, ctx: ProbeContext, useTls: boolean,
   let stream: net.Socket = socket;
   if (useTls) {
     try {
-      stream = await startTls(socket, endpoint, ctx);
+      stream = await startTls(socket, endpoint, ctx, { failure: (e) => tlsFailure(e, endpoint) });
     } catch (e) {
       if (e instanceof ProbeFailure && e.kind !== 'aborted') return { kind: 'no-connack', end: e.kind === 'timeout' ? 'timeout' : 'no-tls', bytes: Buffer.alloc(0), why: e.message };
       throw e;
@@ -593,22 +569,10 @@ async function attempt(endpoint: Endpoint, detection: Detection, credential: Cre
   }
 }
 
-/** Whatever goes wrong inside a step leaves it as a ProbeFailure, as the scheduler expects. */
-function contained<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args) => {
-    try {
-      return await step(...args);
-    } catch (e) {
-      if (e instanceof ProbeFailure) throw e;
-      throw new ProbeFailure('protocol', `MQTT exchange failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-  };
-}
-
 export const mqttProbe: ProtocolProbe = {
   service: 'mqtt',
   transport: 'tcp',
   defaultPorts: [1883, 8883],
-  detect: contained(detect),
-  attempt: contained(attempt),
+  detect: containedStep('MQTT exchange failed', detect),
+  attempt: containedStep('MQTT exchange failed', attempt),
 };

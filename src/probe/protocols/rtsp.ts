@@ -14,6 +14,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { containedStep } from './contained.ts';
 import { basicAuthorization, basicRealm, digestAuthorization, digestChallenge, type DigestChallenge } from './digest.ts';
 import { pathsFor, rtspFingerprints } from './rtsp-paths.ts';
 
@@ -370,21 +371,10 @@ async function attempt(endpoint: Endpoint, detection: Detection, credential: Cre
   };
 }
 
-function contained<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args) => {
-    try {
-      return await step(...args);
-    } catch (e) {
-      if (e instanceof ProbeFailure) throw e;
-      throw new ProbeFailure('protocol', `RTSP exchange failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-  };
-}
-
 export const rtspProbe: ProtocolProbe = {
   service: 'rtsp',
   transport: 'tcp',
   defaultPorts: [554, 8554],
-  detect: contained(detect),
-  attempt: contained(attempt),
+  detect: containedStep('RTSP exchange failed', detect),
+  attempt: containedStep('RTSP exchange failed', attempt),
 };

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { freeUdpPort, startSnmpd, type Snmpd } from '../../../test/support/devices/snmpd.ts';
+import { freeUdpPort } from '../../../test/support/devices/ports.ts';
+import { startSnmpd, type Snmpd } from '../../../test/support/devices/snmpd.ts';
 import { contextFor } from '../net.ts';
 import { ProbeFailure, type Credential, type Endpoint } from '../types.ts';
 import { snmpProbe } from './snmp.ts';

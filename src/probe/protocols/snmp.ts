@@ -27,6 +27,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { containedStep } from './contained.ts';
 
 // net-snmp is plain JavaScript without declarations: what this module uses is described here.
 interface Varbind {
@@ -299,21 +300,10 @@ async function attempt(endpoint: Endpoint, detection: Detection, credential: Cre
   return { outcome: 'success', detail: describeAnswer(outcome) };
 }
 
-function contained<A extends unknown[], R>(step: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
-  return async (...args) => {
-    try {
-      return await step(...args);
-    } catch (e) {
-      if (e instanceof ProbeFailure) throw e;
-      throw new ProbeFailure('protocol', `SNMP exchange failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-    }
-  };
-}
-
 export const snmpProbe: ProtocolProbe = {
   service: 'snmp',
   transport: 'udp',
   defaultPorts: [161],
-  detect: contained(detect),
-  attempt: contained(attempt),
+  detect: containedStep('SNMP exchange failed', detect),
+  attempt: containedStep('SNMP exchange failed', attempt),
 };

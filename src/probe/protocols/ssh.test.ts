@@ -3,7 +3,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 import { freePort } from '../../../test/support/devices/ports.ts';
-import { startHostileServer, type TestServer } from '../../../test/support/devices/silent-server.ts';
+import { hostilePeers } from '../../../test/support/devices/hostile-cases.ts';
+import { startHostileServer } from '../../../test/support/devices/silent-server.ts';
 import { startSshd, type RunningSshd } from '../../../test/support/devices/sshd.ts';
 import { ensureTestUser, TEST_PASSWORD, TEST_USER, testUserUnavailable } from '../../../test/support/devices/system-user.ts';
 import { contextFor } from '../net.ts';
@@ -24,15 +25,6 @@ const cred = (username: string, password: string): Credential => ({ username, pa
 /** The scheduler's control attempt: the right user with a password nobody could have set. */
 const control = (): Credential => cred(TEST_USER, randomBytes(12).toString('base64url'));
 const root = testUserUnavailable();
-
-async function elapsed<T>(run: () => Promise<T>): Promise<{ result: T | undefined; error: unknown; ms: number }> {
-  const started = Date.now();
-  try {
-    return { result: await run(), error: undefined, ms: Date.now() - started };
-  } catch (error) {
-    return { result: undefined, error, ms: Date.now() - started };
-  }
-}
 
 const accepted = (log: string): number => log.split('\n').filter((line) => line.startsWith('Accepted ')).length;
 
@@ -294,59 +286,46 @@ describe('SSH probe against devices that are not OpenSSH', () => {
 });
 
 describe('SSH probe against peers that misbehave', () => {
-  const servers: TestServer[] = [];
-  const start = async (server: Promise<TestServer>): Promise<TestServer> => {
-    const started = await server;
-    servers.push(started);
-    return started;
-  };
-  after(async () => {
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  const peers = hostilePeers(sshProbe, HOSTILE_HOST, quick);
 
   test('a peer that accepts and never speaks fails detect with a timeout, in time', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'silent'));
-    const { error, ms } = await elapsed(() => sshProbe.detect(endpointOf(server), quick));
+    const { error, ms } = await peers.detect('silent');
     assert.ok(error instanceof ProbeFailure && error.kind === 'timeout', String(error));
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('a peer sending garbage forever is found not to speak SSH', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'garbage'));
-    const { result, error, ms } = await elapsed(() => sshProbe.detect(endpointOf(server), quick));
+    const { result, error, ms } = await peers.detect('garbage');
     assert.equal(result?.speaks, false, String(error));
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('endless lines before an identification that never comes are cut off', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'endless-lines'));
-    const { result, error, ms } = await elapsed(() => sshProbe.detect(endpointOf(server), quick));
+    const { result, error, ms } = await peers.detect('endless-lines');
     assert.equal(result?.speaks, false, String(error));
     assert.ok(ms < 2000, `took ${ms} ms`);
   });
 
   test('an identification dribbled a byte at a time ends in a timeout at the overall bound', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'drip', 'SSH-2.0-OpenSSH_1.0 slowly\r\n'));
-    const { error, ms } = await elapsed(() => sshProbe.detect(endpointOf(server), quick));
+    const { error, ms } = await peers.detect('drip', 'SSH-2.0-OpenSSH_1.0 slowly\r\n');
     assert.ok(error instanceof ProbeFailure && error.kind === 'timeout', String(error));
     assert.ok(ms < 4 * 800 + 1000, `took ${ms} ms`);
   });
 
   test('a peer that closes at once fails detect as a reset', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'close'));
-    const { error } = await elapsed(() => sshProbe.detect(endpointOf(server), quick));
+    const { error } = await peers.detect('close');
     assert.ok(error instanceof ProbeFailure && error.kind === 'reset', String(error));
   });
 
   test('once it answered detect, a service that drops every connection is reported as locking us out', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'close'));
+    const server = await peers.start(startHostileServer(HOSTILE_HOST, 'close'));
     const spoke: Detection = { speaks: true, auth: 'required' };
     const result = await sshProbe.attempt(endpointOf(server), spoke, cred('admin', 'admin'), quick);
     assert.equal(result.outcome, 'locked-out', result.detail);
   });
 
   test('a host outside the targets is never connected to', async () => {
-    const server = await start(startHostileServer(HOSTILE_HOST, 'silent'));
+    const server = await peers.start(startHostileServer(HOSTILE_HOST, 'silent'));
     const scoped = contextFor({ hosts: ['127.0.2.19'] });
     const spoke: Detection = { speaks: true, auth: 'required' };
     await assert.rejects(sshProbe.detect(endpointOf(server), scoped), (e: unknown) => e instanceof ProbeFailure && e.kind === 'out-of-scope');

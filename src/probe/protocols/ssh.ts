@@ -25,6 +25,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { asProbeFailure } from './contained.ts';
 
 /** Only a shell that evaluates arithmetic prints the answer; an echoing CLI or a pty echo does not. */
 export const PROOF_COMMAND = 'echo CNT$((7*6))X';
@@ -490,8 +491,7 @@ export const sshProbe: ProtocolProbe = {
     try {
       session = await login(endpoint, ctx, DETECT_USER, undefined);
     } catch (error) {
-      if (error instanceof ProbeFailure) throw error;
-      throw new ProbeFailure('protocol', `SSH exchange with ${at} failed`, { cause: error });
+      throw asProbeFailure(error, () => `SSH exchange with ${at} failed`);
     }
     const { observed, end } = session;
     try {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { startTelnetDevice, type TelnetDevice, type TelnetDeviceOptions } from '../../../test/support/devices/telnet-device.ts';
-import { freePort } from '../../../test/support/devices/ports.ts';
+import { freePort, listenOnFreePort } from '../../../test/support/devices/ports.ts';
+import { inTempDir, startServerProcess } from '../../../test/support/devices/process.ts';
 import { contextFor } from '../net.ts';
 import { ProbeFailure, type AttemptResult, type Credential, type Detection, type Endpoint } from '../types.ts';
 import { matchTelnetFingerprint } from './telnet-fingerprints.ts';
@@ -293,15 +293,16 @@ test('only the given endpoint is contacted, and other services are not taken for
   const outside = contextFor({ timeoutMs: 1000, hosts: ['127.0.1.99'] });
   await failsWithin(() => telnetProbe.detect({ host: SIM_HOST, port: 23, service: 'telnet' }, outside), ['out-of-scope'], 500);
 
-  const port = await freePort(SIM_HOST);
-  const ssh = net.createServer((socket) => socket.end('SSH-2.0-dropbear_2019.78\r\n'));
-  await new Promise<void>((resolve) => ssh.listen({ host: SIM_HOST, port }, resolve));
+  const ssh = await listenOnFreePort(
+    net.createServer((socket) => socket.end('SSH-2.0-dropbear_2019.78\r\n')),
+    SIM_HOST,
+  );
   try {
-    const detection = await telnetProbe.detect({ host: SIM_HOST, port, service: 'telnet' }, ctx);
+    const detection = await telnetProbe.detect({ host: SIM_HOST, port: ssh.port, service: 'telnet' }, ctx);
     assert.equal(detection.speaks, false);
     assert.match(detection.banner ?? '', /^SSH-2\.0-dropbear/);
   } finally {
-    await new Promise<void>((resolve) => ssh.close(() => resolve()));
+    await ssh.stop();
   }
 });
 
@@ -350,24 +351,18 @@ exit 1
 `;
 
 async function withBusyBox(program: string, issue: string, run: (endpoint: Endpoint) => Promise<void>): Promise<void> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'telnet-probe-'));
-  let child: ChildProcess | undefined;
-  try {
+  const telnetd = await inTempDir('telnet-probe-', async (dir) => {
     const issueFile = path.join(dir, 'issue');
     await fs.writeFile(issueFile, issue);
     const port = await freePort(BUSYBOX_HOST);
-    child = spawn('busybox', ['telnetd', '-F', '-p', String(port), '-b', BUSYBOX_HOST, '-l', program, '-f', issueFile], { stdio: 'ignore' });
-    child.on('error', () => undefined); // a missing busybox shows as waitForListener's error
-    const endpoint: Endpoint = { host: BUSYBOX_HOST, port, service: 'telnet' };
-    await waitForListener(endpoint);
-    await run(endpoint);
+    const args = ['telnetd', '-F', '-p', String(port), '-b', BUSYBOX_HOST, '-l', program, '-f', issueFile];
+    const server = await startServerProcess({ file: 'busybox', args, dir, ready: { tcp: { host: BUSYBOX_HOST, ports: [port] } } });
+    return { port, stop: server.stop };
+  });
+  try {
+    await run({ host: BUSYBOX_HOST, port: telnetd.port, service: 'telnet' });
   } finally {
-    if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child?.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-    await fs.rm(dir, { recursive: true, force: true });
+    await telnetd.stop();
   }
 }
 
@@ -380,21 +375,6 @@ async function withLoginScript(issue: string, run: (endpoint: Endpoint) => Promi
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
   }
-}
-
-async function waitForListener(endpoint: Endpoint): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: endpoint.host, port: endpoint.port }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    if (up) return;
-    await new Promise((resolve) => setTimeout(resolve, 40));
-  }
-  throw new Error(`busybox telnetd did not listen on ${endpoint.host}:${endpoint.port}`);
 }
 
 test('real BusyBox telnetd with a login program: right pair proven, wrong pair rejected', { skip: noRoot }, async () => {

@@ -29,6 +29,7 @@ import {
   type ProbeContext,
   type ProtocolProbe,
 } from '../types.ts';
+import { asProbeFailure } from './contained.ts';
 import { matchTelnetFingerprint } from './telnet-fingerprints.ts';
 
 const IAC = 255;
@@ -496,12 +497,6 @@ function promptQuirks(session: TelnetSession, screen: Screen): void {
   if (screen.tail === '' && (screen.end === 'login' || screen.end === 'password')) session.quirks.add('prompt followed by a line break');
 }
 
-function asProbeFailure(e: unknown, endpoint: Endpoint): ProbeFailure {
-  if (e instanceof ProbeFailure) return e;
-  const message = e instanceof Error ? e.message : String(e);
-  return new ProbeFailure('protocol', `${where(endpoint)}: ${message}`, { cause: e });
-}
-
 function quirkNote(session: TelnetSession): string {
   const notable = [...session.quirks].filter((q) => q !== 'CR LF line ends');
   return notable.length === 0 ? '' : ` [device: ${notable.join('; ')}]`;
@@ -690,7 +685,7 @@ export const telnetProbe: ProtocolProbe = {
     try {
       return await runDetect(session, endpoint, ctx);
     } catch (e) {
-      throw asProbeFailure(e, endpoint);
+      throw asProbeFailure(e, (reason) => `${where(endpoint)}: ${reason}`);
     } finally {
       session.close();
     }
@@ -701,7 +696,7 @@ export const telnetProbe: ProtocolProbe = {
     try {
       return await runAttempt(session, detection, credential, ctx);
     } catch (e) {
-      throw asProbeFailure(e, endpoint);
+      throw asProbeFailure(e, (reason) => `${where(endpoint)}: ${reason}`);
     } finally {
       session.close();
     }

@@ -6,8 +6,7 @@
 // must survive without ever reporting a success.
 import crypto from 'node:crypto';
 import http from 'node:http';
-import type net from 'node:net';
-import { freePort } from './ports.ts';
+import { listenOnFreePort } from './ports.ts';
 
 export type RouterBehaviour =
   /** The real thing. */
@@ -91,7 +90,6 @@ export async function startRouterWeb(options: RouterWebOptions): Promise<Running
   const seen: string[] = [];
   let connections = 0;
   let failures = 0;
-  const sockets = new Set<net.Socket>();
   const random = (): string => crypto.randomBytes(12).toString('hex');
 
   const page = (title: string, body: string): string =>
@@ -188,27 +186,17 @@ export async function startRouterWeb(options: RouterWebOptions): Promise<Running
     if (o.unauthenticated === 'login-page') return send(res, 403, loginPage());
     return send(res, 302, '', { Location: o.loginPath });
   });
-  server.on('connection', (socket: net.Socket) => {
+  server.on('connection', () => {
     connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
   });
 
-  const port = await freePort(o.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: o.host, port }, () => resolve());
-  });
+  const { port, stop } = await listenOnFreePort(server, o.host);
   return {
     host: o.host,
     port,
     connections: () => connections,
     requests: () => [...seen],
     failures: () => failures,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }

@@ -4,7 +4,7 @@
 // mode, and hostile modes a probe must survive within its bounds.
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { freePort } from './ports.ts';
+import { listenOnFreePort } from './ports.ts';
 
 export type RtspHostility =
   /** Starts an answer and then sends header lines for ever. */
@@ -63,7 +63,6 @@ function authParams(value: string): Map<string, string> {
 
 export async function startRtspCamera(options: RtspCameraOptions): Promise<RtspCamera> {
   const requests: RtspRequest[] = [];
-  const sockets = new Set<net.Socket>();
   const nonces = new Set<string>();
   const timers = new Set<NodeJS.Timeout>();
   let accepted = 0;
@@ -170,8 +169,6 @@ export async function startRtspCamera(options: RtspCameraOptions): Promise<RtspC
 
   const server = net.createServer((socket) => {
     accepted++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
     let pending = '';
     socket.on('data', (chunk: Buffer) => {
@@ -195,21 +192,15 @@ export async function startRtspCamera(options: RtspCameraOptions): Promise<RtspC
       }
     });
   });
-  const port = await freePort(options.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, options.host, () => resolve());
-  });
+  const { port, stop } = await listenOnFreePort(server, options.host);
   return {
     host: options.host,
     port,
     requests,
     connections: () => accepted,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const timer of timers) clearInterval(timer);
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop: () => {
+      for (const timer of timers) clearInterval(timer);
+      return stop();
+    },
   };
 }

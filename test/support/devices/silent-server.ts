@@ -3,7 +3,7 @@
 // can assert one was never made.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
-import { freePort } from './ports.ts';
+import { listenOnFreePort } from './ports.ts';
 
 export type Behaviour =
   /** Accepts and never sends a byte. */
@@ -28,21 +28,14 @@ export interface TestServer {
 }
 
 async function listen(host: string, onConnection: (socket: net.Socket, server: { received: string[] }) => void): Promise<TestServer> {
-  const port = await freePort(host);
-  const sockets = new Set<net.Socket>();
   const state = { connections: 0, received: [] as string[] };
   const server = net.createServer((socket) => {
     state.connections++;
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
     // The client going away mid-write is what these tests provoke; it is not a server fault.
     socket.on('error', () => socket.destroy());
     onConnection(socket, state);
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => resolve());
-  });
+  const { port, stop } = await listenOnFreePort(server, host);
   return {
     host,
     port,
@@ -52,11 +45,7 @@ async function listen(host: string, onConnection: (socket: net.Socket, server: {
     get received() {
       return state.received;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    stop,
   };
 }
 

@@ -2,7 +2,7 @@
 // hostile behaviours of real embedded telnetds, each switchable, on a loopback address.
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { freePort } from './ports.ts';
+import { listenOnFreePort } from './ports.ts';
 
 const IAC = 255;
 const SB = 250;
@@ -77,16 +77,13 @@ export async function startTelnetDevice(options: TelnetDeviceOptions): Promise<T
   };
   const stats = { connections: 0, failures: 0, logins: 0, linesReceived: [] as string[], negotiation: [] as string[] };
   const verbs: Record<number, string> = { 251: 'WILL', 252: 'WONT', 253: 'DO', 254: 'DONT' };
-  const sockets = new Set<net.Socket>();
   const lines = (text: string): string => text.replace(/\r?\n/g, o.lineEnd);
   const locked = (): boolean => o.lockAfter !== undefined && stats.failures >= o.lockAfter;
 
   const server = net.createServer((socket) => {
     stats.connections++;
-    sockets.add(socket);
     const timers = new Set<NodeJS.Timeout>();
     socket.on('close', () => {
-      sockets.delete(socket);
       for (const t of timers) clearTimeout(t);
     });
     socket.on('error', () => undefined);
@@ -278,19 +275,6 @@ export async function startTelnetDevice(options: TelnetDeviceOptions): Promise<T
     later(pieces.length * o.pieceDelayMs, showPrompt);
   });
 
-  const port = await freePort(o.host);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: o.host, port, exclusive: true }, () => resolve());
-  });
-  return {
-    host: o.host,
-    port,
-    stats,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, stop } = await listenOnFreePort(server, o.host);
+  return { host: o.host, port, stats, close: stop };
 }
