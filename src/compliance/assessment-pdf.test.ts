@@ -1,97 +1,24 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { PNG } from 'pngjs';
+import { before, describe, test } from 'node:test';
 import { assessmentPdf, renderAssessment, type AssessmentExport } from './assessment-pdf.ts';
-import { MARGIN, PAGE_HEIGHT, PAGE_WIDTH, colours, outsideMargins } from './pdf-layout.ts';
+import { MARGIN, PAGE_WIDTH, colours, outsideMargins } from './pdf-layout.ts';
+import { assertIncludes, flat, inkedPixels, pdfReader, pixels, wordsOffPage, type PdfRead } from '../../test/support/pdf.ts';
 
 // --- what poppler, an independent PDF reader, makes of a file ------------------------------
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'assessment-pdf-'));
-});
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Read {
-  /** pdftotext -layout with whitespace collapsed, whole and page by page. */
-  text: string;
-  pages: string[];
-  info: Record<string, string>;
-  words: { page: number; xMin: number; xMax: number; yMin: number; yMax: number; text: string }[];
-  pngs: Buffer[];
-}
-
-let files = 0;
-function read(pdf: Uint8Array): Read {
-  const name = `doc${files++}`;
-  const file = path.join(dir, `${name}.pdf`);
-  writeFileSync(file, pdf);
-  const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const layoutText = run('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-']);
-  const info = Object.fromEntries(
-    run('pdfinfo', ['-isodates', '-enc', 'UTF-8', file])
-      .split('\n')
-      .map((line) => /^([^:]+):\s*(.*)$/.exec(line))
-      .filter((m) => m !== null)
-      .map((m) => [m[1] ?? '', m[2] ?? '']),
-  );
-  const words = run('pdftotext', ['-bbox', '-enc', 'UTF-8', file, '-'])
-    .split('<page ')
-    .slice(1)
-    .flatMap((page, index) =>
-      [...page.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
-        page: index,
-        xMin: Number(m[1]),
-        yMin: Number(m[2]),
-        xMax: Number(m[3]),
-        yMax: Number(m[4]),
-        text: unescapeXml(m[5] ?? ''),
-      })),
-    );
-  run('pdftoppm', ['-png', '-r', '50', file, path.join(dir, name)]);
-  const pngs = readdirSync(dir)
-    .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.png'))
-    .sort()
-    .map((f) => readFileSync(path.join(dir, f)));
-  return { text: flat(layoutText), pages: layoutText.split('\f').filter((p) => p.trim() !== '').map(flat), info, words, pngs };
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-}
+const read = pdfReader('assessment-pdf');
 
 /**
  * The text of one table column, read down the pages: the words poppler places starting between
  * `from` and `to` points right of the margin. Wrapped cells read as one run this way, where the
  * page-wide text interleaves the columns line by line.
  */
-function column(read: Read, from: number, to: number): string {
-  return read.words
+function column(doc: PdfRead, from: number, to: number): string {
+  return doc.words
     .filter((w) => w.xMin >= MARGIN + from - 0.5 && w.xMin < MARGIN + to - 0.5)
     .sort((a, b) => a.page - b.page || a.yMin - b.yMin || a.xMin - b.xMin)
     .map((w) => w.text)
     .join(' ');
-}
-
-function flat(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
-
-function includes(read: Read, value: string): void {
-  assert.ok(read.text.includes(flat(value)), `the PDF text lacks ${JSON.stringify(value.slice(0, 120))}`);
-}
-
-function pixels(png: Buffer, predicate: (r: number, g: number, b: number) => boolean): number {
-  const image = PNG.sync.read(png);
-  let n = 0;
-  for (let i = 0; i < image.data.length; i += 4) if (predicate(image.data[i] ?? 0, image.data[i + 1] ?? 0, image.data[i + 2] ?? 0)) n++;
-  return n;
 }
 
 // --- a realistic export -----------------------------------------------------------------
@@ -146,7 +73,7 @@ const report: AssessmentExport = {
 
 describe('assessmentPdf: the assessment export for auditors and regulators', () => {
   let pdf: Uint8Array;
-  let doc: Read;
+  let doc: PdfRead;
   let placed: Awaited<ReturnType<typeof renderAssessment>>['placed'];
   before(async () => {
     ({ pdf, placed } = await renderAssessment(report));
@@ -159,23 +86,23 @@ describe('assessmentPdf: the assessment export for auditors and regulators', () 
     assert.equal(doc.info.CreationDate, '2026-11-21T10:15:00Z');
     assert.equal(doc.info.ModDate, '2026-11-21T10:15:00Z');
     assert.match(doc.info['Page size'] ?? '', /\(A4\)/);
-    includes(doc, 'Organisation Acme Connected Devices Limited');
-    includes(doc, 'Generated 21 November 2026 (2026-11-21) 10:15 UTC');
+    assertIncludes(doc, 'Organisation Acme Connected Devices Limited');
+    assertIncludes(doc, 'Generated 21 November 2026 (2026-11-21) 10:15 UTC');
   });
 
   test('gives each product its own run of pages, headed by its name and hardware revision', () => {
     const second = doc.pages.findIndex((p) => p.includes('Acme Smart Plug Mini (SP-2)'));
     assert.ok(second > 0);
     assert.ok(doc.pages[second]?.startsWith('Acme Smart Plug Mini (SP-2) Hardware revision All revisions'), doc.pages[second]?.slice(0, 80));
-    includes(doc, 'Acme Caméra “Vigie” 360 (AC-360-W) Hardware revision rev C');
+    assertIncludes(doc, 'Acme Caméra “Vigie” 360 (AC-360-W) Hardware revision rev C');
   });
 
   test('shows each duty with its status spelled out, the reason and the next action', () => {
-    includes(doc, 'No universal default passwords GREEN Every firmware version scanned shows no universal default password.');
-    includes(doc, 'A way to report vulnerabilities AMBER The disclosure policy is published but security.txt expires within 30 days.');
-    includes(doc, 'Next action: Renew security.txt before 2026-12-15.');
-    includes(doc, 'A published support period RED No support period has been published for this product.');
-    includes(doc, 'Next action: Publish a support period with an end date.');
+    assertIncludes(doc, 'No universal default passwords GREEN Every firmware version scanned shows no universal default password.');
+    assertIncludes(doc, 'A way to report vulnerabilities AMBER The disclosure policy is published but security.txt expires within 30 days.');
+    assertIncludes(doc, 'Next action: Renew security.txt before 2026-12-15.');
+    assertIncludes(doc, 'A published support period RED No support period has been published for this product.');
+    assertIncludes(doc, 'Next action: Publish a support period with an end date.');
   });
 
   test('colours the status words: red, amber and green as drawn, and visibly so on the rendered page', () => {
@@ -197,7 +124,7 @@ describe('assessmentPdf: the assessment export for auditors and regulators', () 
       assert.ok(at.every((i) => i > start), `${product}: ${at.join(', ')}`);
       assert.deepEqual([...at].sort((a, b) => a - b), at);
     }
-    includes(doc, 'Provisions 4 not met, 4 not assessed, 12 met, 4 not applicable');
+    assertIncludes(doc, 'Provisions 4 not met, 4 not assessed, 12 met, 4 not applicable');
   });
 
   test('lists every provision with its title, reference, status, reason, evidence and who judged it when', () => {
@@ -214,9 +141,9 @@ describe('assessmentPdf: the assessment export for auditors and regulators', () 
     }
     const count = (word: string): number => statusColumn.split(word).length - 1;
     assert.deepEqual([count('Not met'), count('Not assessed'), count('Met'), count('Not applicable')], [8, 8, 24, 8]);
-    includes(doc, 'Judged by evidence on 20 November 2026 (2026-11-20) 16:42 UTC');
-    includes(doc, 'Judged by jane.smith@acme.example on 20 November 2026 (2026-11-20) 16:42 UTC');
-    includes(doc, 'Not yet judged');
+    assertIncludes(doc, 'Judged by evidence on 20 November 2026 (2026-11-20) 16:42 UTC');
+    assertIncludes(doc, 'Judged by jane.smith@acme.example on 20 November 2026 (2026-11-20) 16:42 UTC');
+    assertIncludes(doc, 'Not yet judged');
   });
 
   test('repeats the column headings when a table continues on a new page', () => {
@@ -231,13 +158,12 @@ describe('assessmentPdf: the assessment export for auditors and regulators', () 
     assert.equal(doc.pages.length, count);
     doc.pages.forEach((page, i) => assert.ok(page.includes(`Page ${i + 1} of ${count}`)));
     assert.equal(doc.pngs.length, count);
-    for (const png of doc.pngs) assert.ok(pixels(png, (r) => r < 160) > 200);
+    for (const png of doc.pngs) assert.ok(inkedPixels(png) > 200);
   });
 
   test('keeps every run inside the margins, as laid out and as poppler measures it', () => {
     assert.deepEqual(outsideMargins(placed), []);
-    const off = doc.words.filter((w) => w.xMin < MARGIN - 0.5 || w.xMax > PAGE_WIDTH - MARGIN + 0.5 || w.yMin < MARGIN - 0.5 || w.yMax > PAGE_HEIGHT - 20);
-    assert.deepEqual(off, []);
+    assert.deepEqual(wordsOffPage(doc.words), []);
   });
 
   test('renders the same report to the same bytes', async () => {
@@ -246,13 +172,13 @@ describe('assessmentPdf: the assessment export for auditors and regulators', () 
 
   test('says so when there is nothing to report', async () => {
     const empty = read(await assessmentPdf({ organisation: 'Acme', generatedAt: '2026-11-21T10:15:00Z', products: [] }));
-    includes(empty, 'No products are registered.');
+    assertIncludes(empty, 'No products are registered.');
     const bare = read(
       await assessmentPdf({ organisation: 'Acme', generatedAt: '2026-11-21T10:15:00Z', products: [{ product: 'Acme X (X1)', hardwareRevision: null, duties: [], provisions: [] }] }),
     );
-    includes(bare, 'No duties recorded.');
-    includes(bare, 'No provisions recorded.');
-    includes(bare, 'Provisions None assessed');
+    assertIncludes(bare, 'No duties recorded.');
+    assertIncludes(bare, 'No provisions recorded.');
+    assertIncludes(bare, 'Provisions None assessed');
   });
 });
 
@@ -293,6 +219,6 @@ describe('assessmentPdf: hostile text from users', () => {
     // The name is printed in full under its heading (wrapped, not cut) and poppler reads every letter drawn.
     assert.equal(ps(placed.filter((t) => t.size === 15).map((t) => t.text).join('')), 10_000);
     assert.equal(ps(doc.text), ps(placed.map((t) => t.text).join('')));
-    includes(doc, '??? ? ?');
+    assertIncludes(doc, '??? ? ?');
   });
 });

@@ -1,87 +1,13 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, mock, test } from 'node:test';
-import { PNG } from 'pngjs';
-import { MARGIN, PAGE_HEIGHT, PAGE_WIDTH, outsideMargins } from './pdf-layout.ts';
+import { before, describe, mock, test } from 'node:test';
+import { outsideMargins } from './pdf-layout.ts';
 import type { StatementContent, StatementRequirement } from './statement-content.ts';
 import { REGULATIONS, renderStatement, statementPdf } from './statement-pdf.ts';
+import { assertIncludes, inkedPixels, pdfReader, wordsOffPage, type PdfRead } from '../../test/support/pdf.ts';
 
 // --- what poppler, an independent PDF reader, makes of a file ------------------------------
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'statement-pdf-'));
-});
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-interface Read {
-  /** pdftotext -layout, whitespace collapsed so wrapped values read as one run. */
-  text: string;
-  /** The same, page by page. */
-  pages: string[];
-  info: Record<string, string>;
-  words: { page: number; xMin: number; xMax: number; yMin: number; yMax: number; text: string }[];
-  pngs: Buffer[];
-}
-
-let files = 0;
-function read(pdf: Uint8Array): Read {
-  const name = `doc${files++}`;
-  const file = path.join(dir, `${name}.pdf`);
-  writeFileSync(file, pdf);
-  const run = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const layoutText = run('pdftotext', ['-layout', '-enc', 'UTF-8', file, '-']);
-  const info = Object.fromEntries(
-    run('pdfinfo', ['-isodates', '-enc', 'UTF-8', file])
-      .split('\n')
-      .map((line) => /^([^:]+):\s*(.*)$/.exec(line))
-      .filter((m) => m !== null)
-      .map((m) => [m[1] ?? '', m[2] ?? '']),
-  );
-  const words: Read['words'] = [];
-  run('pdftotext', ['-bbox', '-enc', 'UTF-8', file, '-'])
-    .split('<page ')
-    .slice(1)
-    .forEach((page, index) => {
-      for (const m of page.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)) {
-        words.push({ page: index, xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: m[5] ?? '' });
-      }
-    });
-  run('pdftoppm', ['-png', '-r', '50', file, path.join(dir, name)]);
-  const pngs = readdirSync(dir)
-    .filter((f) => f.startsWith(`${name}-`) && f.endsWith('.png'))
-    .sort()
-    .map((f) => readFileSync(path.join(dir, f)));
-  const pages = layoutText.split('\f').filter((p) => p.trim() !== '').map(flat);
-  return { text: flat(layoutText), pages, info, words, pngs };
-}
-
-function flat(text: string): string {
-  return text.replace(/\s+/g, ' ');
-}
-
-function includes(read: Read, value: string): void {
-  assert.ok(read.text.includes(flat(value)), `the PDF text lacks ${JSON.stringify(value.slice(0, 120))}`);
-}
-
-/** Pixels clearly darker than the white page: a rendered page with text has plenty. */
-function inkedPixels(png: Buffer): number {
-  const image = PNG.sync.read(png);
-  let inked = 0;
-  for (let i = 0; i < image.data.length; i += 4) if ((image.data[i] ?? 255) < 160) inked++;
-  return inked;
-}
-
-/** Words poppler finds outside the margins (the footer sits inside the bottom one). */
-function wordsOffPage(words: Read['words']): Read['words'] {
-  const slack = 0.5;
-  return words.filter((w) => w.xMin < MARGIN - slack || w.xMax > PAGE_WIDTH - MARGIN + slack || w.yMin < MARGIN - slack || w.yMax > PAGE_HEIGHT - 20);
-}
+const read = pdfReader('statement-pdf');
 
 // --- a realistic statement --------------------------------------------------------------
 
@@ -170,7 +96,7 @@ const FINGERPRINT = 'A1B2C3D4E5F60718293A4B5C6D7E8F9011223344';
 describe('statementPdf: the Statement of Compliance as a PDF a regulator can read', () => {
   const content = statement();
   let pdf: Uint8Array;
-  let doc: Read;
+  let doc: PdfRead;
   before(async () => {
     pdf = await statementPdf(content, { signatureFingerprint: FINGERPRINT });
     doc = read(pdf);
@@ -189,8 +115,8 @@ describe('statementPdf: the Statement of Compliance as a PDF a regulator can rea
 
   test('opens with the title, the Regulations, the statement id and version', () => {
     assert.ok((doc.pages[0] ?? '').trim().startsWith(`Statement of Compliance ${REGULATIONS}`));
-    includes(doc, 'Statement soc_01JD4Z8Q7X9M2K');
-    includes(doc, 'Version 3');
+    assertIncludes(doc, 'Statement soc_01JD4Z8Q7X9M2K');
+    assertIncludes(doc, 'Version 3');
   });
 
   test('has the items (a) to (f) as headings, in the order the Regulations list them', () => {
@@ -202,49 +128,49 @@ describe('statementPdf: the Statement of Compliance as a PDF a regulator can rea
 
   test('(a) names the product type and the batch or other identification (psti.soc.a)', () => {
     const p = content.product;
-    for (const value of [p.brand, p.name, p.modelNumber, p.productType, 'rev C', p.batch, ...p.gtins, ...p.firmwareVersions]) includes(doc, value);
-    includes(doc, 'Batch / identification');
+    for (const value of [p.brand, p.name, p.modelNumber, p.productType, 'rev C', p.batch, ...p.gtins, ...p.firmwareVersions]) assertIncludes(doc, value);
+    assertIncludes(doc, 'Batch / identification');
   });
 
   test('(b) gives the manufacturer’s name and every line of its address, and the authorised representative (psti.soc.b)', () => {
-    includes(doc, content.manufacturer.name);
-    for (const line of content.manufacturer.address.split('\n')) includes(doc, line);
-    includes(doc, content.manufacturer.authorisedRepresentative ?? '');
+    assertIncludes(doc, content.manufacturer.name);
+    for (const line of content.manufacturer.address.split('\n')) assertIncludes(doc, line);
+    assertIncludes(doc, content.manufacturer.authorisedRepresentative ?? '');
   });
 
   test('(c) declares that it is prepared by or on behalf of the manufacturer (psti.soc.c)', () => {
-    includes(doc, content.preparedBy);
+    assertIncludes(doc, content.preparedBy);
   });
 
   test('(d) declares conformity and lists every requirement with its reference, title, route and evidence (psti.soc.d)', () => {
-    includes(doc, content.declaration);
+    assertIncludes(doc, content.declaration);
     for (const [i, r] of content.requirements.entries()) {
-      includes(doc, `${i + 1}. ${r.title}`);
-      includes(doc, r.reference);
-      includes(doc, r.route);
-      for (const line of r.evidence) includes(doc, `• ${line}`);
+      assertIncludes(doc, `${i + 1}. ${r.title}`);
+      assertIncludes(doc, r.reference);
+      assertIncludes(doc, r.route);
+      for (const line of r.evidence) assertIncludes(doc, `• ${line}`);
     }
   });
 
   test('(e) gives the support period’s end date in words and ISO form, the “at least” wording and when it was published (psti.soc.e)', () => {
-    includes(doc, 'End date 31 March 2031 (2031-03-31)');
-    includes(doc, 'Security updates will be provided until at least 31 March 2031 (2031-03-31).');
-    includes(doc, 'Published 12 January 2026 (2026-01-12)');
+    assertIncludes(doc, 'End date 31 March 2031 (2031-03-31)');
+    assertIncludes(doc, 'Security updates will be provided until at least 31 March 2031 (2031-03-31).');
+    assertIncludes(doc, 'Published 12 January 2026 (2026-01-12)');
   });
 
   test('(f) gives the signatory’s name and function, the place and date of issue, the detached signature and where to check it (psti.soc.f)', () => {
-    includes(doc, 'Signed by Jane Smith');
-    includes(doc, 'Function Head of Product Security');
-    includes(doc, 'Place of issue Reading, United Kingdom');
-    includes(doc, 'Date of issue 21 November 2026 (2026-11-21)');
-    includes(doc, `accompanied by a detached OpenPGP signature`);
-    includes(doc, FINGERPRINT);
-    includes(doc, 'https://connectable.example/statements/soc_01JD4Z8Q7X9M2K');
+    assertIncludes(doc, 'Signed by Jane Smith');
+    assertIncludes(doc, 'Function Head of Product Security');
+    assertIncludes(doc, 'Place of issue Reading, United Kingdom');
+    assertIncludes(doc, 'Date of issue 21 November 2026 (2026-11-21)');
+    assertIncludes(doc, `accompanied by a detached OpenPGP signature`);
+    assertIncludes(doc, FINGERPRINT);
+    assertIncludes(doc, 'https://connectable.example/statements/soc_01JD4Z8Q7X9M2K');
   });
 
   test('keeps every character of realistic text: accents and curly quotes print as themselves, nothing becomes "?"', () => {
-    includes(doc, 'Caméra “Vigie” 360 Outdoor');
-    includes(doc, 'manufacturer’s own security team');
+    assertIncludes(doc, 'Caméra “Vigie” 360 Outdoor');
+    assertIncludes(doc, 'manufacturer’s own security team');
     assert.ok(!doc.text.includes('?'));
   });
 
@@ -302,14 +228,14 @@ describe('statementPdf: what it says when optional items are absent', () => {
         }),
       ),
     );
-    includes(doc, 'Hardware revision Not stated');
-    includes(doc, 'GTINs None');
-    includes(doc, 'Authorised representative None');
-    includes(doc, 'Security updates will be provided until 31 December 2030 (2030-12-31).');
+    assertIncludes(doc, 'Hardware revision Not stated');
+    assertIncludes(doc, 'GTINs None');
+    assertIncludes(doc, 'Authorised representative None');
+    assertIncludes(doc, 'Security updates will be provided until 31 December 2030 (2030-12-31).');
     assert.ok(!doc.text.includes('until at least'));
-    includes(doc, 'Published 1 February 2026 (2026-02-01)');
-    includes(doc, 'This PDF is accompanied by a detached OpenPGP signature made on behalf of the signatory.');
-    includes(doc, 'gpg --verify');
+    assertIncludes(doc, 'Published 1 February 2026 (2026-02-01)');
+    assertIncludes(doc, 'This PDF is accompanied by a detached OpenPGP signature made on behalf of the signatory.');
+    assertIncludes(doc, 'gpg --verify');
     assert.ok(!doc.text.includes('online at'));
   });
 });
@@ -349,15 +275,15 @@ describe('statementPdf: hostile text from users', () => {
   test('the 10,000-character name is printed in full, wrapped rather than cut', async () => {
     const without = read(await statementPdf({ ...hostile, product: { ...hostile.product, name: 'n' } }));
     const withName = read(await statementPdf(hostile));
-    const zs = (r: Read): number => r.text.split('Z').length - 1;
+    const zs = (r: PdfRead): number => r.text.split('Z').length - 1;
     assert.equal(zs(withName) - zs(without), 10_000);
   });
 
   test('what Helvetica cannot show becomes "?", and the rest of the text survives', async () => {
     const doc = read(await statementPdf(hostile));
-    includes(doc, 'Acme???[31m ??? ??? ????? ?evil? ?');
-    includes(doc, 'Name Acme Ltd');
-    includes(doc, 'Authorised representative None');
+    assertIncludes(doc, 'Acme???[31m ??? ??? ????? ?evil? ?');
+    assertIncludes(doc, 'Name Acme Ltd');
+    assertIncludes(doc, 'Authorised representative None');
   });
 
   test('a generatedAt that is not a timestamp is refused rather than replaced by the clock', async () => {

@@ -22,7 +22,7 @@
 
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
-import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { chargeFile, childPath, entryTypeOfMode, LimitExceeded, reportEscapingLink, S_IFDIR, S_IFMT, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const SUPERBLOCK_SIZE = 76;
 const INODE_SIZE = 12;
@@ -49,14 +49,6 @@ const LARGER_PAGE_SIZES = [8192, 16384, 32768, 65536];
 /** Linux's PATH_MAX: deeper paths cannot be created on a real system, so they mark a hostile image. */
 const PATH_MAXIMUM = 4096;
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFBLK = 0o060000;
-const S_IFCHR = 0o020000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
 
 const LE_MAGIC = [0x45, 0x3d, 0xcd, 0x28];
 const BE_MAGIC = [0x28, 0xcd, 0x3d, 0x45];
@@ -374,8 +366,9 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
         if (path === null) continue;
         const owner = { uid: inode.uid, gid: inode.gid };
         const mode = inode.mode;
-        switch (mode & S_IFMT) {
-          case S_IFDIR:
+        const type = entryTypeOfMode(mode);
+        switch (type) {
+          case 'directory':
             if (inode.size > 0) {
               if (visitedDirectories.has(inode.dataAt)) {
                 problems.push({ path, message: `the directory's listing at ${inode.dataAt} was already read (a cycle); not followed` });
@@ -386,16 +379,14 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
             }
             entries.push({ path, type: 'directory', mode, ...owner });
             break;
-          case S_IFREG:
-            if (inode.size > limits.maxFileBytes) {
-              problems.push({ path, message: `the file claims ${inode.size} bytes, over the limit of ${limits.maxFileBytes}; its contents are not read` });
+          case 'file':
+            if (chargeFile(inode.size, path, limits, problems) === null) {
               entries.push({ path, type: 'file', mode, ...owner });
               break;
             }
-            spend(limits, inode.size);
             entries.push({ path, type: 'file', mode, data: reader.contentsOf(inode, inode.size, path), ...owner });
             break;
-          case S_IFLNK: {
+          case 'symlink': {
             const size = Math.min(inode.size, PATH_MAXIMUM);
             if (inode.size > PATH_MAXIMUM) problems.push({ path, message: `the symlink's target claims ${inode.size} bytes, more than a path can hold; cut to ${PATH_MAXIMUM}` });
             const target = names.decode(reader.contentsOf(inode, size, path));
@@ -403,18 +394,11 @@ function unpackCramfs(bytes: Uint8Array, offset: number, limits: Limits): { entr
             entries.push({ path, type: 'symlink', mode, target, ...owner });
             break;
           }
-          case S_IFCHR:
-          case S_IFBLK:
-            entries.push({ path, type: 'device', mode, ...owner });
-            break;
-          case S_IFIFO:
-            entries.push({ path, type: 'fifo', mode, ...owner });
-            break;
-          case S_IFSOCK:
-            entries.push({ path, type: 'socket', mode, ...owner });
+          case null:
+            problems.push({ path, message: `mode 0o${mode.toString(8)} is no file type; skipped` });
             break;
           default:
-            problems.push({ path, message: `mode 0o${mode.toString(8)} is no file type; skipped` });
+            entries.push({ path, type, mode, ...owner });
         }
       }
       // Reversed so the stack hands them back in directory order.

@@ -20,7 +20,7 @@
 //
 // Modes: the inode's i_mode as stored, type bits included, as every unpacker reports them.
 
-import { LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { chargeFile, entryTypeOfMode, InodeListing, LimitExceeded, reportEscapingLink, S_IFDIR, S_IFMT, S_IFREG, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 /** The superblock always starts 1024 bytes in, whatever the block size (room for a boot sector). */
 const SUPERBLOCK_OFFSET = 1024;
@@ -89,14 +89,6 @@ const FLAG_INLINE_DATA = 0x10000000;
 /** Group descriptor flag: the group's inode table was never written (lazy initialisation). */
 const GROUP_INODE_UNINIT = 0x1;
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFCHR = 0o020000;
-const S_IFBLK = 0o060000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
 
 /** What the scanner's summary says about a filesystem; also what the reader needs to find its tables. */
 export interface ExtSuperblock {
@@ -705,8 +697,7 @@ function unpackExt(bytes: Uint8Array, offset: number, limits: Limits): { entries
   }
 
   const reader = new ExtReader(bytes, offset, sb, limits, problems);
-  const firstPathOfInode = new Map<number, string>();
-  const visitedDirectories = new Set<number>([ROOT_INODE]);
+  const listing = new InodeListing(entries, problems, ROOT_INODE, 'the entry');
   const pending: { inode: Inode; path: string }[] = [];
   try {
     const root = reader.readInode(ROOT_INODE);
@@ -770,37 +761,25 @@ function unpackExt(bytes: Uint8Array, offset: number, limits: Limits): { entries
   function emit(inode: Inode, path: string, subdirectories: { inode: Inode; path: string }[]): void {
     const mode = inode.mode;
     const owner = { uid: inode.uid, gid: inode.gid };
-    const type = mode & S_IFMT;
-    if (type === S_IFDIR) {
-      if (visitedDirectories.has(inode.number)) {
-        problems.push({ path, message: `the entry refers back to directory inode ${inode.number} (a cycle); not followed` });
-        return;
-      }
-      visitedDirectories.add(inode.number);
-      entries.push({ path, type: 'directory', mode, ...owner });
+    const type = entryTypeOfMode(mode);
+    if (type === 'directory') {
+      if (!listing.enterDirectory(inode.number, path, mode, owner)) return;
       if (inode.flags & FLAG_ENCRYPT) problems.push({ path, message: 'the directory is encrypted; its entries are not listed' });
       else subdirectories.push({ inode, path });
       return;
     }
-    const first = firstPathOfInode.get(inode.number);
-    if (first !== undefined) {
-      entries.push({ path, type: 'hardlink', mode, target: first, ...owner });
-      return;
-    }
-    firstPathOfInode.set(inode.number, path);
+    if (listing.listedAsHardlink(inode.number, path, mode, owner)) return;
     switch (type) {
-      case S_IFREG: {
+      case 'file': {
         if (inode.flags & FLAG_ENCRYPT) {
           problems.push({ path, message: 'the file is encrypted; its contents are not read' });
           entries.push({ path, type: 'file', mode, ...owner });
           return;
         }
-        if (!(inode.size <= limits.maxFileBytes)) {
-          problems.push({ path, message: `the file claims ${inode.size} bytes, over the limit of ${limits.maxFileBytes}; its contents are not read` });
+        if (chargeFile(inode.size, path, limits, problems) === null) {
           entries.push({ path, type: 'file', mode, ...owner });
           return;
         }
-        spend(limits, inode.size);
         let data: Uint8Array;
         try {
           data = reader.contents(inode, inode.size, path);
@@ -813,7 +792,7 @@ function unpackExt(bytes: Uint8Array, offset: number, limits: Limits): { entries
         entries.push({ path, type: 'file', mode, data, ...owner });
         return;
       }
-      case S_IFLNK: {
+      case 'symlink': {
         if (inode.flags & FLAG_ENCRYPT) {
           problems.push({ path, message: 'the symlink is encrypted; its target is not read' });
           entries.push({ path, type: 'symlink', mode, ...owner });
@@ -832,18 +811,11 @@ function unpackExt(bytes: Uint8Array, offset: number, limits: Limits): { entries
         entries.push({ path, type: 'symlink', mode, target, ...owner });
         return;
       }
-      case S_IFCHR:
-      case S_IFBLK:
-        entries.push({ path, type: 'device', mode, ...owner });
-        return;
-      case S_IFIFO:
-        entries.push({ path, type: 'fifo', mode, ...owner });
-        return;
-      case S_IFSOCK:
-        entries.push({ path, type: 'socket', mode, ...owner });
+      case null:
+        problems.push({ path, message: `inode ${inode.number} has mode 0${mode.toString(8)}, of no known file type; skipped` });
         return;
       default:
-        problems.push({ path, message: `inode ${inode.number} has mode 0${mode.toString(8)}, of no known file type; skipped` });
+        entries.push({ path, type, mode, ...owner });
     }
   }
 }

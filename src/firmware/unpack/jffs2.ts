@@ -25,7 +25,7 @@
 import { decompress, DecompressionError, type CompressionKind, type DecompressOptions } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { chargeFile, childPath, entryTypeOfMode, InodeListing, LimitExceeded, modeWithEntryType, reportEscapingLink, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, spend, Tally, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const MAGIC = 0x1985;
 const HEADER_SIZE = 12;
@@ -78,14 +78,6 @@ const PATH_MAXIMUM = 4096;
 const CLOCK_EVERY = 4096;
 
 // POSIX file types in a mode, and the DT_ values a dirent stores.
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFBLK = 0o060000;
-const S_IFCHR = 0o020000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
 const DIRENT_TYPE_TO_MODE: Readonly<Record<number, number>> = { 1: S_IFIFO, 2: S_IFCHR, 4: S_IFDIR, 6: S_IFBLK, 8: S_IFREG, 10: S_IFLNK, 12: S_IFSOCK };
 
 type ByteOrder = 'little-endian' | 'big-endian';
@@ -176,27 +168,9 @@ export function decodeRtime(input: Uint8Array, size: number): Uint8Array {
   return out;
 }
 
-/** Counts of node-level trouble, reported once each at the end rather than once per node. */
-class Tally {
-  private readonly counts = new Map<string, { count: number; offset: number }>();
-
-  add(message: string, offset: number, count = 1): void {
-    const seen = this.counts.get(message);
-    if (seen) seen.count += count;
-    else this.counts.set(message, { count, offset });
-  }
-
-  /** Moves everything counted in `other` here, emptying it. */
-  take(other: Tally): void {
-    for (const [message, { count, offset }] of other.counts) this.add(message, offset, count);
-    other.counts.clear();
-  }
-
-  report(problems: Problem[]): void {
-    for (const [message, { count, offset }] of this.counts) {
-      problems.push({ offset, message: `${count === 1 ? 'a node was' : `${count} nodes were`} skipped (${message}), ${count === 1 ? 'at' : 'the first at'} byte ${offset}` });
-    }
-  }
+/** How node-level trouble is reported: once for each kind at the end rather than once per node. */
+function describeSkippedNodes(message: string, count: number, offset: number): string {
+  return `${count === 1 ? 'a node was' : `${count} nodes were`} skipped (${message}), ${count === 1 ? 'at' : 'the first at'} byte ${offset}`;
 }
 
 interface Scan {
@@ -224,7 +198,7 @@ function scanNodes(bytes: Uint8Array, offset: number, order: ByteOrder, limits: 
   let at = offset;
   // Bad headers count only once a good node follows them: past the last node, a magic number
   // with a bad CRC is as likely to be whatever follows the filesystem as damage inside it.
-  const suspect = new Tally();
+  const suspect = new Tally(describeSkippedNodes);
   while (at + HEADER_SIZE <= bytes.length) {
     // Nodes sit on 4-byte boundaries from the start of the filesystem.
     let next = buffer.indexOf(magic, at);
@@ -451,7 +425,7 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
     return { entries, problems };
   }
   const little = order === 'little-endian';
-  const tally = new Tally();
+  const tally = new Tally(describeSkippedNodes);
   let scan: Scan;
   try {
     scan = scanNodes(bytes, offset, order, limits, problems, tally);
@@ -466,8 +440,7 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
   if (scan.dirents.length === 0 && inodes.size === 0) problems.push({ offset, message: 'no readable JFFS2 node here' });
 
   const children = liveDirectories(scan.dirents);
-  const visitedDirectories = new Set<number>([ROOT_INO]);
-  const firstPathOfInode = new Map<number, string>();
+  const listing = new InodeListing(entries, problems, ROOT_INO);
   const pending: { ino: number; path: string }[] = [{ ino: ROOT_INO, path: '' }];
   try {
     // Depth first with an explicit stack: a hostile image may nest far deeper than the call stack.
@@ -481,43 +454,29 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
         if (path === null) continue;
         const nodes = inodes.get(dirent.ino);
         const current = nodes ? latest(nodes) : undefined;
-        let mode = current?.mode ?? DIRENT_TYPE_TO_MODE[dirent.type] ?? 0;
         if (!current) problems.push({ path, offset: dirent.at, message: `inode ${dirent.ino} has no readable inode node; its type is taken from the directory entry and its contents are unknown` });
-        if ((mode & S_IFMT) === 0) mode |= DIRENT_TYPE_TO_MODE[dirent.type] ?? 0;
+        const mode = modeWithEntryType(current?.mode, DIRENT_TYPE_TO_MODE[dirent.type]);
         const owner = current ? { uid: current.uid, gid: current.gid } : {};
-        const kind = mode & S_IFMT;
-        if (kind === S_IFDIR) {
-          if (visitedDirectories.has(dirent.ino)) {
-            problems.push({ path, message: `the directory refers back to directory inode ${dirent.ino} (a cycle); not followed` });
-            continue;
-          }
-          visitedDirectories.add(dirent.ino);
-          entries.push({ path, type: 'directory', mode, ...owner });
-          subdirectories.push({ ino: dirent.ino, path });
+        const type = entryTypeOfMode(mode);
+        if (type === 'directory') {
+          if (listing.enterDirectory(dirent.ino, path, mode, owner)) subdirectories.push({ ino: dirent.ino, path });
           continue;
         }
-        const first = firstPathOfInode.get(dirent.ino);
-        if (first !== undefined) {
-          entries.push({ path, type: 'hardlink', mode, target: first, ...owner });
-          continue;
-        }
-        firstPathOfInode.set(dirent.ino, path);
-        switch (kind) {
-          case S_IFREG: {
+        if (listing.listedAsHardlink(dirent.ino, path, mode, owner)) continue;
+        switch (type) {
+          case 'file': {
             if (!nodes || !current) {
               entries.push({ path, type: 'file', mode });
               break;
             }
-            if (current.isize > limits.maxFileBytes) {
-              problems.push({ path, message: `the file claims ${current.isize} bytes, over the limit of ${limits.maxFileBytes}; its contents are not read` });
+            if (chargeFile(current.isize, path, limits, problems) === null) {
               entries.push({ path, type: 'file', mode, ...owner });
               break;
             }
-            spend(limits, current.isize);
             entries.push({ path, type: 'file', mode, data: inodeContents(bytes, nodes, current.isize, little, path, problems), ...owner });
             break;
           }
-          case S_IFLNK: {
+          case 'symlink': {
             const size = current ? Math.min(current.isize, PATH_MAXIMUM) : 0;
             if (current && current.isize > PATH_MAXIMUM) problems.push({ path, message: `the symlink's target claims ${current.isize} bytes, more than a path can hold; cut to ${PATH_MAXIMUM}` });
             const target = nodes ? names.decode(inodeContents(bytes, nodes, size, little, path, problems)) : '';
@@ -525,18 +484,11 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
             entries.push({ path, type: 'symlink', mode, target, ...owner });
             break;
           }
-          case S_IFCHR:
-          case S_IFBLK:
-            entries.push({ path, type: 'device', mode, ...owner });
-            break;
-          case S_IFIFO:
-            entries.push({ path, type: 'fifo', mode, ...owner });
-            break;
-          case S_IFSOCK:
-            entries.push({ path, type: 'socket', mode, ...owner });
+          case null:
+            problems.push({ path, message: `inode ${dirent.ino} has mode 0o${mode.toString(8)}, which is no file type; skipped` });
             break;
           default:
-            problems.push({ path, message: `inode ${dirent.ino} has mode 0o${mode.toString(8)}, which is no file type; skipped` });
+            entries.push({ path, type, mode, ...owner });
         }
       }
       // Reversed so the stack hands them back in directory order.
@@ -550,7 +502,7 @@ function unpackJffs2(bytes: Uint8Array, offset: number, limits: Limits): { entri
   // Names in directories never reached hang off a deleted directory or a cycle of directories
   // that lists itself and not the root: reported once, not listed under invented paths.
   let unreachable = 0;
-  for (const [parent, list] of children) if (!visitedDirectories.has(parent)) unreachable += list.length;
+  for (const [parent, list] of children) if (!listing.visitedDirectories.has(parent)) unreachable += list.length;
   if (unreachable > 0) problems.push({ offset, message: `${unreachable} names are in directories that cannot be reached from the root; not listed` });
   return { entries, problems, length };
 }

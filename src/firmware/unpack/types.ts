@@ -157,6 +157,139 @@ export function reportEscapingLink(path: string, target: string, problems: Probl
   problems.push({ path, ...(offset === undefined ? {} : { offset }), message: `the symlink points outside the ${container} (${target}); recorded, not followed` });
 }
 
+// The file-type bits of a Unix mode (S_IFMT and its values), as every Unix filesystem stores them.
+export const S_IFMT = 0o170000;
+export const S_IFSOCK = 0o140000;
+export const S_IFLNK = 0o120000;
+export const S_IFREG = 0o100000;
+export const S_IFBLK = 0o060000;
+export const S_IFDIR = 0o040000;
+export const S_IFCHR = 0o020000;
+export const S_IFIFO = 0o010000;
+
+const ENTRY_TYPES: ReadonlyMap<number, Exclude<Entry['type'], 'hardlink'>> = new Map([
+  [S_IFREG, 'file'],
+  [S_IFDIR, 'directory'],
+  [S_IFLNK, 'symlink'],
+  [S_IFCHR, 'device'],
+  [S_IFBLK, 'device'],
+  [S_IFIFO, 'fifo'],
+  [S_IFSOCK, 'socket'],
+]);
+
+/** The entry type a mode's file-type bits name; null when they name none (a damaged inode). */
+export function entryTypeOfMode(mode: number): Exclude<Entry['type'], 'hardlink'> | null {
+  return ENTRY_TYPES.get(mode & S_IFMT) ?? null;
+}
+
+/**
+ * An inode's mode with the file type its directory entry records filled in: when the inode is
+ * lost that type is all there is, and an inode that stores no type bits gets it too.
+ */
+export function modeWithEntryType(mode: number | undefined, typeBits: number | undefined): number {
+  if (mode === undefined) return typeBits ?? 0;
+  return (mode & S_IFMT) === 0 ? mode | (typeBits ?? 0) : mode;
+}
+
+/**
+ * Charges a regular file's size against the budget and returns it as a number; null, with a
+ * Problem, when the file claims more than one file may expand to: the caller then lists it
+ * without contents.
+ */
+export function chargeFile(size: number | bigint, path: string, limits: Limits, problems: Problem[]): number | null {
+  // Negated so that a size that is no number at all is refused too.
+  if (!(size <= limits.maxFileBytes)) {
+    problems.push({ path, message: `the file claims ${size} bytes, over the limit of ${limits.maxFileBytes}; its contents are not read` });
+    return null;
+  }
+  const bytes = Number(size);
+  spend(limits, bytes);
+  return bytes;
+}
+
+/** Owner fields of an entry, absent when the inode that holds them could not be read. */
+export type Owner = Pick<Entry, 'uid' | 'gid'>;
+
+/**
+ * The entries of a Unix filesystem walked from its root, where an inode may have many names: a
+ * directory reached a second time is a cycle (reported and not entered again, so a hostile image
+ * cannot make the walk loop), and every name of an inode after the first becomes a 'hardlink' to
+ * the first, so its data is read and charged once.
+ */
+export class InodeListing {
+  /** Directories entered so far, the root from the start: any other was never reached. */
+  readonly visitedDirectories: Set<number>;
+  private readonly firstPathOfInode = new Map<number, string>();
+  private readonly entries: Entry[];
+  private readonly problems: Problem[];
+  /** What the cycle Problem says refers back, in the words of the format's own reader. */
+  private readonly referrer: string;
+
+  constructor(entries: Entry[], problems: Problem[], root: number, referrer = 'the directory') {
+    this.entries = entries;
+    this.problems = problems;
+    this.visitedDirectories = new Set([root]);
+    this.referrer = referrer;
+  }
+
+  /** Lists a directory and says whether to enter it: not when it was entered before. */
+  enterDirectory(inode: number, path: string, mode: number, owner: Owner): boolean {
+    if (this.visitedDirectories.has(inode)) {
+      this.problems.push({ path, message: `${this.referrer} refers back to directory inode ${inode} (a cycle); not followed` });
+      return false;
+    }
+    this.visitedDirectories.add(inode);
+    this.entries.push({ path, type: 'directory', mode, ...owner });
+    return true;
+  }
+
+  /**
+   * Lists a further name of an inode named before as a hard link to its first name, and says
+   * so; otherwise path becomes the inode's first name, for the caller to list with its contents.
+   */
+  listedAsHardlink(inode: number, path: string, mode: number, owner: Owner): boolean {
+    const first = this.firstPathOfInode.get(inode);
+    if (first !== undefined) {
+      this.entries.push({ path, type: 'hardlink', mode, target: first, ...owner });
+      return true;
+    }
+    this.firstPathOfInode.set(inode, path);
+    return false;
+  }
+}
+
+/**
+ * Trouble met over and over (a damaged node, a bad erase block), counted so that each kind
+ * becomes one Problem saying how often and where first, rather than one Problem each time.
+ */
+export class Tally {
+  private readonly counts = new Map<string, { count: number; offset: number }>();
+  /** The Problem's message for one kind of trouble, in the words of the format's own units. */
+  private readonly describe: (message: string, count: number, offset: number) => string;
+
+  constructor(describe: (message: string, count: number, offset: number) => string) {
+    this.describe = describe;
+  }
+
+  add(message: string, offset: number, count = 1): void {
+    const seen = this.counts.get(message);
+    if (seen) seen.count += count;
+    else this.counts.set(message, { count, offset });
+  }
+
+  /** Moves everything counted in `other` here, emptying it. */
+  take(other: Tally): void {
+    for (const [message, { count, offset }] of other.counts) this.add(message, offset, count);
+    other.counts.clear();
+  }
+
+  /** Moves what was counted into problems, so a second report says only what came after. */
+  report(problems: Problem[]): void {
+    for (const [message, { count, offset }] of this.counts) problems.push({ offset, message: this.describe(message, count, offset) });
+    this.counts.clear();
+  }
+}
+
 /** A container or compression format found by its magic bytes. */
 export interface Unpacker {
   /** Short name used in reports, e.g. 'squashfs', 'cpio-newc', 'gzip'. */

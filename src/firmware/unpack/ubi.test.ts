@@ -1,23 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { carve } from '../carve.ts';
 import { signatures } from './index.ts';
 import { ubi, ubiCrc } from './ubi.ts';
 import { ubifs } from './ubifs.ts';
-import type { Limits } from './types.ts';
-import { configText, limits, noise, writer } from '../../../test/support/unpack-fixtures.ts';
+import { assertSurvivesFlippedBits, assertSurvivesRandomTail, configText, limits, noise, problemsOf, quickUnpacker, workDirectory, writer } from '../../../test/support/unpack-fixtures.ts';
 
 // Images are built at test time by mtd-utils' ubinize (with mkfs.ubifs for a UBIFS volume), and
 // every volume the reader returns is compared with the file it was made from. What ubinize never
 // writes (several copies of a LEB, bad blocks, damaged headers) is made by editing its output.
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-ubi-'));
-after(() => fs.rmSync(work, { recursive: true, force: true }));
+const work = workDirectory('ubi');
 
 /** A 128 KiB-erase-block NAND with 2 KiB pages and 512-byte sub-pages: LEBs of 128 KiB - 2 KiB. */
 const NAND = ['-m', '2048', '-p', '128KiB', '-s', '512'];
@@ -67,10 +64,6 @@ function pebsOf(image: Uint8Array, pebSize: number): PebSummary[] {
 /** Recomputes the CRC of the 64-byte EC or VID header at `at` after a test has changed it. */
 function reseal(image: Uint8Array, at: number): void {
   Buffer.from(image.buffer, image.byteOffset, image.byteLength).writeUInt32BE(ubiCrc(image.subarray(at, at + 60)), at + 60);
-}
-
-function problemsOf(result: ReturnType<typeof ubi.unpack>): string[] {
-  return result.problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message));
 }
 
 function volume(result: ReturnType<typeof ubi.unpack>, name: string): Buffer | undefined {
@@ -228,14 +221,7 @@ describe('UBI images that are damaged or hostile', () => {
   const layout = pebs.filter((peb) => peb.volumeId === 0x7fffefff);
   const kernelPebs = pebs.filter((peb) => peb.volumeId === 0);
 
-  function unpackQuickly(bytes: Uint8Array, overrides: Partial<Limits> = {}): ReturnType<typeof ubi.unpack> {
-    const started = Date.now();
-    const bounds = limits({ maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024, ...overrides });
-    const result = ubi.unpack(bytes, 0, bounds);
-    assert.ok(Date.now() - started < 2000, 'a damaged image is given up on quickly');
-    assert.ok(bounds.used.bytes <= bounds.maxTotalBytes && bounds.used.entries <= bounds.maxEntries, 'the limits hold');
-    return result;
-  }
+  const unpackQuickly = quickUnpacker(ubi, { limitsHold: true });
 
   test('the volume table names the volumes; damaged in one copy, the other copy is used', () => {
     assert.equal(layout.length, 2);
@@ -316,14 +302,7 @@ describe('UBI images that are damaged or hostile', () => {
   });
 
   test('flipped bits never make the reader throw, hang or pass its limits', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(image.length - 1), fc.nat(7)), { minLength: 1, maxLength: 4 }), (flips) => {
-        const damaged = image.slice();
-        for (const [at, bit] of flips) damaged[at]! ^= 1 << bit;
-        unpackQuickly(damaged);
-      }),
-      { numRuns: 200 },
-    );
+    assertSurvivesFlippedBits(image, unpackQuickly, { numRuns: 200 });
   });
 
   test('headers changed and resealed with a valid CRC never make the reader throw, hang or pass its limits', () => {
@@ -342,13 +321,7 @@ describe('UBI images that are damaged or hostile', () => {
   });
 
   test('random bytes after a valid first erase block never make the reader throw or hang', () => {
-    const first = image.subarray(0, PEB);
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 4 * PEB }), (tail) => {
-        unpackQuickly(new Uint8Array(Buffer.concat([first, tail])));
-      }),
-      { numRuns: 100 },
-    );
+    assertSurvivesRandomTail(image.subarray(0, PEB), 4 * PEB, unpackQuickly, 100);
   });
 
   test('a blob full of headers of unrelated images is given up on quickly', () => {

@@ -22,7 +22,7 @@
 // doubles one distance).
 
 import { crc32 } from './crc32.ts';
-import { childPath, LimitExceeded, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { childPath, LimitExceeded, spend, Tally, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 const EC_MAGIC = 0x55424923; // 'UBI#'
 const VID_MAGIC = 0x55424921; // 'UBI!'
@@ -86,23 +86,9 @@ interface VolumeRecord {
   name: string;
 }
 
-/** Counts of header-level trouble, reported once each rather than once per PEB. */
-class Tally {
-  private readonly counts = new Map<string, { count: number; offset: number }>();
-
-  add(message: string, offset: number): void {
-    const seen = this.counts.get(message);
-    if (seen) seen.count++;
-    else this.counts.set(message, { count: 1, offset });
-  }
-
-  /** Moves what was counted into problems, so a second report says only what came after. */
-  report(problems: Problem[]): void {
-    for (const [message, { count, offset }] of this.counts) {
-      problems.push({ offset, message: `${message} (${count === 1 ? 'one erase block, at' : `${count} erase blocks, the first at`} byte ${offset})` });
-    }
-    this.counts.clear();
-  }
+/** How header-level trouble is reported: once for each kind rather than once per PEB. */
+function describeBlockTrouble(message: string, count: number, offset: number): string {
+  return `${message} (${count === 1 ? 'one erase block, at' : `${count} erase blocks, the first at`} byte ${offset})`;
 }
 
 function viewOf(bytes: Uint8Array): DataView {
@@ -350,7 +336,7 @@ function unpackUbi(bytes: Uint8Array, offset: number, limits: Limits): { entries
     problems.push({ offset, message: 'no valid UBI erase-counter header here' });
     return { entries, problems };
   }
-  const tally = new Tally();
+  const tally = new Tally(describeBlockTrouble);
   let length: number | undefined;
   try {
     const layout = findPebs(bytes, view, first, limits);

@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { scanPath } from '../scan-image.ts';
 import { carve } from '../carve.ts';
 import { signatures } from './index.ts';
 import { ubi } from './ubi.ts';
 import { ubifs, ubifsCrc } from './ubifs.ts';
-import type { Limits } from './types.ts';
-import { assertSameTree, limits, noise, readTree, repeated, writer } from '../../../test/support/unpack-fixtures.ts';
+import { assertSameTree, assertSurvivesFlippedBits, assertSurvivesRandomTail, ESCAPE, limits, noise, problemsOf, quickUnpacker, readTree, repeated, workDirectory, writer, writeUnixTree } from '../../../test/support/unpack-fixtures.ts';
 import { ImageBuilder } from '../../../test/support/firmware-images.ts';
 import { plantedTree } from '../../../test/firmware/fixtures.ts';
 
@@ -20,8 +18,7 @@ import { plantedTree } from '../../../test/firmware/fixtures.ts';
 // What mkfs.ubifs never writes (a journal with changes since the last commit, a damaged index)
 // is written node by node into such an image with the writer further down.
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-ubifs-'));
-after(() => fs.rmSync(work, { recursive: true, force: true }));
+const work = workDirectory('ubifs');
 
 // A 128 KiB-erase-block NAND with 2 KiB pages, as mkfs.ubifs's manual uses: 126976-byte LEBs.
 const NAND = ['-m', '2048', '-e', '126976', '-c', '100'];
@@ -31,39 +28,24 @@ const WIDE = 150;
 
 /** Every kind of file UBIFS holds: more than a LEB, holes, links, devices, odd names. */
 function buildTree(root: string): void {
-  const write = writer(root);
-  write('empty', '');
-  write('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\n');
-  write('etc/shadow', 'root:$6$salt$hash:19000:0:99999:7:::\n', 0o600);
-  // More than a LEB, partly compressible, partly not, ending inside a 4 KiB block.
-  write('bin/busybox', Buffer.concat([repeated(90000, 'busybox '), noise(150000, 7), repeated(1234, 'tail')]), 0o4755);
-  fs.mkdirSync(path.join(root, 'sbin'));
-  fs.linkSync(path.join(root, 'bin/busybox'), path.join(root, 'sbin/init'));
-  fs.symlinkSync('busybox', path.join(root, 'bin/sh'));
-  fs.symlinkSync('../../../etc/shadow', path.join(root, 'escape'));
-  fs.symlinkSync('/etc/passwd', path.join(root, 'etc/passwd-link'));
-  write('block', repeated(4096, 'one block '));
-  write('block-and-a-byte', repeated(4097, 'one block and a byte '));
-  // Sparse: 3 MiB of which only a little in the middle is written.
-  const sparse = path.join(root, 'sparse');
-  fs.writeFileSync(sparse, '');
-  fs.truncateSync(sparse, 3 * 1024 * 1024);
-  const fd = fs.openSync(sparse, 'r+');
-  fs.writeSync(fd, Buffer.from('in the middle of nowhere'), 0, 24, 1536 * 1024 + 100);
-  fs.closeSync(fd);
-  write('zeros', Buffer.alloc(100_000));
-  write('owned', 'not root\n');
-  fs.chownSync(path.join(root, 'owned'), 1000, 100);
-  write(`names/${'n'.repeat(255)}`, 'a name of 255 bytes');
-  write('names/ünïcødé-名前.txt', 'UTF-8 name');
-  fs.mkdirSync(path.join(root, 'var/empty'), { recursive: true });
-  fs.chmodSync(path.join(root, 'var/empty'), 0o700);
-  for (let i = 0; i < WIDE; i++) write(`wide/file-${String(i).padStart(4, '0')}`, `file ${i}\n`);
-  write(`${Array.from({ length: DEEP }, () => 'd').join('/')}/leaf.txt`, 'at the bottom');
-  fs.mkdirSync(path.join(root, 'dev'));
-  execFileSync('mknod', ['-m', '600', path.join(root, 'dev/console'), 'c', '5', '1']);
-  execFileSync('mknod', ['-m', '660', path.join(root, 'dev/sda'), 'b', '8', '0']);
-  execFileSync('mkfifo', ['-m', '600', path.join(root, 'dev/initctl')]);
+  writeUnixTree(root, {
+    // More than a LEB, partly compressible, partly not, ending inside a 4 KiB block.
+    busybox: Buffer.concat([repeated(90000, 'busybox '), noise(150000, 7), repeated(1234, 'tail')]),
+    unit: 'block',
+    longestName: 255,
+    deep: DEEP,
+    wide: WIDE,
+    extra: (write, root) => {
+      // Sparse: 3 MiB of which only a little in the middle is written.
+      const sparse = path.join(root, 'sparse');
+      fs.writeFileSync(sparse, '');
+      fs.truncateSync(sparse, 3 * 1024 * 1024);
+      const fd = fs.openSync(sparse, 'r+');
+      fs.writeSync(fd, Buffer.from('in the middle of nowhere'), 0, 24, 1536 * 1024 + 100);
+      fs.closeSync(fd);
+      write('zeros', Buffer.alloc(100_000));
+    },
+  });
 }
 
 function mkfsUbifs(source: string, image: string, options: string[]): Uint8Array {
@@ -113,11 +95,6 @@ function reseal(image: Uint8Array, at: number): void {
 const tree = path.join(work, 'tree');
 buildTree(tree);
 const treeEntries = readTree(tree);
-const ESCAPE = 'the symlink points outside the image (../../../etc/shadow); recorded, not followed';
-
-function problemsOf(result: ReturnType<typeof ubifs.unpack>): string[] {
-  return result.problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message));
-}
 
 describe('UBIFS images written by mkfs.ubifs', () => {
   const compressions: [string, number][] = [
@@ -395,14 +372,7 @@ describe('UBIFS images that are damaged or hostile', () => {
   const smallPaths = new Set(smallTree.keys());
   const smallNodes = nodesOf(smallImage, SMALL_LEB);
 
-  function unpackQuickly(bytes: Uint8Array, overrides: Partial<Limits> = {}): ReturnType<typeof ubifs.unpack> {
-    const started = Date.now();
-    const bounds = limits({ maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024, ...overrides });
-    const result = ubifs.unpack(bytes, 0, bounds);
-    assert.ok(Date.now() - started < 2000, 'a damaged image is given up on quickly');
-    assert.ok(bounds.used.bytes <= bounds.maxTotalBytes && bounds.used.entries <= bounds.maxEntries, 'the limits hold');
-    return result;
-  }
+  const unpackQuickly = quickUnpacker(ubifs, { limitsHold: true });
 
   /** The master node in LEB 1 and where it says the index root is. */
   function root(image: Uint8Array): { at: number; master: number } {
@@ -420,14 +390,7 @@ describe('UBIFS images that are damaged or hostile', () => {
   });
 
   test('flipped bits never make the reader throw, hang or pass its limits', () => {
-    fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(smallImage.length - 1), fc.nat(7)), { minLength: 1, maxLength: 4 }), (flips) => {
-        const damaged = smallImage.slice();
-        for (const [at, bit] of flips) damaged[at]! ^= 1 << bit;
-        unpackQuickly(damaged);
-      }),
-      { numRuns: 200 },
-    );
+    assertSurvivesFlippedBits(smallImage, unpackQuickly, { numRuns: 200 });
   });
 
   test('nodes changed and resealed with a valid CRC never make the reader throw, hang or pass its limits', () => {
@@ -446,13 +409,7 @@ describe('UBIFS images that are damaged or hostile', () => {
   });
 
   test('random bytes after a valid superblock never make the reader throw or hang', () => {
-    const superblock = smallImage.subarray(0, 4096);
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 3 * SMALL_LEB }), (tail) => {
-        unpackQuickly(new Uint8Array(Buffer.concat([superblock, tail])));
-      }),
-      { numRuns: 100 },
-    );
+    assertSurvivesRandomTail(smallImage.subarray(0, 4096), 3 * SMALL_LEB, unpackQuickly, 100);
   });
 
   test('a flipped bit in a data node is caught by its CRC and reported with the file it belongs to', () => {

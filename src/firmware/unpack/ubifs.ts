@@ -28,8 +28,8 @@
 // unpackers report them. A directory met a second time is reported as a cycle and not followed.
 
 import { decompress, DecompressionError, type CompressionKind } from './compression.ts';
-import { crc32 } from './crc32.ts';
-import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { chargeFile, childPath, entryTypeOfMode, InodeListing, LimitExceeded, modeWithEntryType, reportEscapingLink, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFREG, S_IFSOCK, spend, Tally, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { ubiCrc } from './ubi.ts';
 
 const NODE_MAGIC = 0x06101831;
 const COMMON_HEADER_SIZE = 24;
@@ -116,43 +116,20 @@ const HASH_LENGTHS = [16, 16, 20, 20, 32, 48, 64, 28, 16, 32, 40, 32, 48, 64, 16
 const PATH_MAXIMUM = 4096;
 const CLOCK_EVERY = 4096;
 
-const S_IFMT = 0o170000;
-const S_IFDIR = 0o040000;
-const S_IFREG = 0o100000;
-const S_IFLNK = 0o120000;
-const S_IFBLK = 0o060000;
-const S_IFCHR = 0o020000;
-const S_IFIFO = 0o010000;
-const S_IFSOCK = 0o140000;
 /** UBIFS_ITYPE_* as a directory entry stores them, as mode type bits. */
 const DENT_TYPE_TO_MODE: readonly number[] = [S_IFREG, S_IFDIR, S_IFLNK, S_IFBLK, S_IFCHR, S_IFIFO, S_IFSOCK];
 
 const names = new TextDecoder('utf-8');
 
-/** UBIFS's CRC (as UBI's): crc32_le seeded with 0xFFFFFFFF and without the final inversion. */
-export function ubifsCrc(bytes: Uint8Array): number {
-  return ~crc32(bytes) >>> 0;
-}
+/** UBIFS's CRC is UBI's: crc32_le seeded with 0xFFFFFFFF and without the final inversion. */
+export const ubifsCrc = ubiCrc;
 
 /** Raised when a node cannot be used; always caught and made a Problem. */
 class Corruption extends Error {}
 
-/** Counts of node-level trouble, reported once each rather than once per node. */
-class Tally {
-  private readonly counts = new Map<string, { count: number; offset: number }>();
-
-  add(message: string, offset: number): void {
-    const seen = this.counts.get(message);
-    if (seen) seen.count++;
-    else this.counts.set(message, { count: 1, offset });
-  }
-
-  report(problems: Problem[]): void {
-    for (const [message, { count, offset }] of this.counts) {
-      problems.push({ offset, message: `${message} (${count === 1 ? 'once, at' : `${count} times, the first at`} byte ${offset})` });
-    }
-    this.counts.clear();
-  }
+/** How node-level trouble is reported: once for each kind rather than once per node. */
+function describeNodeTrouble(message: string, count: number, offset: number): string {
+  return `${message} (${count === 1 ? 'once, at' : `${count} times, the first at`} byte ${offset})`;
 }
 
 interface Filesystem {
@@ -814,7 +791,7 @@ function unpackUbifs(bytes: Uint8Array, offset: number, limits: Limits): { entri
   if (offset + superblock.lebCount * fs.lebSize > bytes.length) {
     problems.push({ offset, message: `the image is truncated: the superblock counts ${superblock.lebCount} LEBs of ${fs.lebSize} bytes, the image holds ${bytes.length - offset} bytes` });
   }
-  const tally = new Tally();
+  const tally = new Tally(describeNodeTrouble);
   const tree = emptyTree();
   try {
     readTree(fs, tree, problems, tally);
@@ -842,8 +819,7 @@ function isEncrypted(fs: Filesystem, tree: Tree, ino: number): boolean {
 
 /** Entries for every name reachable from the root, depth first, names in sorted order. */
 function listTree(fs: Filesystem, tree: Tree, limits: Limits, entries: Entry[], problems: Problem[]): void {
-  const visitedDirectories = new Set<number>([ROOT_INO]);
-  const firstPathOfInode = new Map<number, string>();
+  const listing = new InodeListing(entries, problems, ROOT_INO);
   const pending: { ino: number; path: string }[] = [];
   const rootLocation = tree.inodes.get(ROOT_INO);
   let root: Inode | undefined;
@@ -876,30 +852,19 @@ function listTree(fs: Filesystem, tree: Tree, limits: Limits, entries: Entry[], 
         }
       }
       if (!inode) problems.push({ path, offset: dent.at, message: `inode ${dent.inum} is unreadable (${missing}); its type is taken from the directory entry and its contents are unknown` });
-      let mode = inode?.mode ?? DENT_TYPE_TO_MODE[dent.type] ?? 0;
-      if ((mode & S_IFMT) === 0) mode |= DENT_TYPE_TO_MODE[dent.type] ?? 0;
+      const mode = modeWithEntryType(inode?.mode, DENT_TYPE_TO_MODE[dent.type]);
       const owner = inode ? { uid: inode.uid, gid: inode.gid } : {};
       const encrypted = inode ? (inode.flags & INODE_FLAG_CRYPT) !== 0 : false;
-      const kind = mode & S_IFMT;
-      if (kind === S_IFDIR) {
-        if (visitedDirectories.has(dent.inum)) {
-          problems.push({ path, message: `the directory refers back to directory inode ${dent.inum} (a cycle); not followed` });
-          continue;
-        }
-        visitedDirectories.add(dent.inum);
-        entries.push({ path, type: 'directory', mode, ...owner });
+      const type = entryTypeOfMode(mode);
+      if (type === 'directory') {
+        if (!listing.enterDirectory(dent.inum, path, mode, owner)) continue;
         if (encrypted) problems.push({ path, message: 'the directory is encrypted; its entries are not listed' });
         else subdirectories.push({ ino: dent.inum, path });
         continue;
       }
-      const first = firstPathOfInode.get(dent.inum);
-      if (first !== undefined) {
-        entries.push({ path, type: 'hardlink', mode, target: first, ...owner });
-        continue;
-      }
-      firstPathOfInode.set(dent.inum, path);
-      switch (kind) {
-        case S_IFREG: {
+      if (listing.listedAsHardlink(dent.inum, path, mode, owner)) continue;
+      switch (type) {
+        case 'file': {
           if (!inode) {
             entries.push({ path, type: 'file', mode });
             break;
@@ -909,17 +874,15 @@ function listTree(fs: Filesystem, tree: Tree, limits: Limits, entries: Entry[], 
             entries.push({ path, type: 'file', mode, ...owner });
             break;
           }
-          if (inode.size > BigInt(limits.maxFileBytes)) {
-            problems.push({ path, message: `the file claims ${inode.size} bytes, over the limit of ${limits.maxFileBytes}; its contents are not read` });
+          const size = chargeFile(inode.size, path, limits, problems);
+          if (size === null) {
             entries.push({ path, type: 'file', mode, ...owner });
             break;
           }
-          const size = Number(inode.size);
-          spend(limits, size);
           entries.push({ path, type: 'file', mode, data: fileContents(fs, dent.inum, size, tree.data.get(dent.inum), tree.truncations.get(dent.inum) ?? [], path, problems), ...owner });
           break;
         }
-        case S_IFLNK: {
+        case 'symlink': {
           let target = '';
           if (inode && encrypted) problems.push({ path, message: 'the symlink is encrypted; its target is not read' });
           else if (inode) target = names.decode(fs.bytes.subarray(inode.at + INO_NODE_SIZE, inode.at + INO_NODE_SIZE + inode.dataLength));
@@ -927,18 +890,11 @@ function listTree(fs: Filesystem, tree: Tree, limits: Limits, entries: Entry[], 
           entries.push({ path, type: 'symlink', mode, target, ...owner });
           break;
         }
-        case S_IFCHR:
-        case S_IFBLK:
-          entries.push({ path, type: 'device', mode, ...owner });
-          break;
-        case S_IFIFO:
-          entries.push({ path, type: 'fifo', mode, ...owner });
-          break;
-        case S_IFSOCK:
-          entries.push({ path, type: 'socket', mode, ...owner });
+        case null:
+          problems.push({ path, message: `inode ${dent.inum} has mode 0o${mode.toString(8)}, which is no file type; skipped` });
           break;
         default:
-          problems.push({ path, message: `inode ${dent.inum} has mode 0o${mode.toString(8)}, which is no file type; skipped` });
+          entries.push({ path, type, mode, ...owner });
       }
     }
     // Reversed so the stack hands them back in directory order.
@@ -947,7 +903,7 @@ function listTree(fs: Filesystem, tree: Tree, limits: Limits, entries: Entry[], 
   // Names in directories never reached hang off a cycle of directories or a lost directory: they
   // are reported once, not listed under invented paths.
   let unreachable = 0;
-  for (const [parent, list] of tree.dents) if (!visitedDirectories.has(parent) && !isEncrypted(fs, tree, parent)) unreachable += list.size;
+  for (const [parent, list] of tree.dents) if (!listing.visitedDirectories.has(parent) && !isEncrypted(fs, tree, parent)) unreachable += list.size;
   if (unreachable > 0) problems.push({ offset: fs.base, message: `${unreachable} names are in directories that cannot be reached from the root; not listed` });
 }
 
