@@ -305,8 +305,9 @@ describe('large images, decoded on worker threads as well as this one', () => {
   for (let i = 0; i < 200; i++) write(`etc/conf${i % 9}/file${i}.conf`, mixed(500 + i * 29, 1000 + i));
   write('usr/lib/copy-of-lib3.so', mixed(200_000 + 3 * 7_001, 4));
   fs.linkSync(path.join(large, 'usr/lib/lib7.so'), path.join(large, 'usr/lib/lib7.so.1'));
-  write('empty', '');
-  fs.truncateSync(path.join(large, 'empty'), 1024 * 1024);
+  // All holes: sparse blocks, which nothing decodes.
+  write('holes', '');
+  fs.truncateSync(path.join(large, 'holes'), 1024 * 1024);
   const largeEntries = readTree(large);
   const parallelism = blockPoolSettings.workers > 0 ? {} : { skip: 'one core: there is nothing to decode in parallel with' };
 
@@ -329,6 +330,13 @@ describe('large images, decoded on worker threads as well as this one', () => {
     }
     return built;
   };
+
+  test('a small image is decoded as it is read, never by the workers', () => {
+    const before = { ...blockPoolStatistics };
+    const result = squashfs.unpack(mksquashfs(tree, path.join(work, 'small-xz.sqsh'), ['-comp', 'xz']), 0, limits());
+    assertSameTree(result.entries, treeEntries);
+    assert.deepEqual(blockPoolStatistics, before, 'no block went through the pool');
+  });
 
   for (const compression of ['xz', 'gzip'] as const) {
     test(`a large ${compression} image reads the same, byte for byte, as on this thread alone`, parallelism, async () => {
@@ -357,9 +365,12 @@ describe('large images, decoded on worker threads as well as this one', () => {
 
   test('a deadline that passes while blocks are being decoded stops unpacking promptly, keeping only whole files', parallelism, async () => {
     assert.ok(await blockPoolReady());
-    const whole = squashfs.unpack(image('xz'), 0, limits());
-    const deadline = Date.now() + 30;
-    const result = squashfs.unpack(image('xz'), 0, limits({ deadline }));
+    const xz = image('xz');
+    const started = Date.now();
+    const whole = squashfs.unpack(xz, 0, limits());
+    // A third of a whole read: past the walk over the tables, well before the last block.
+    const deadline = Date.now() + Math.max(10, (Date.now() - started) / 3);
+    const result = squashfs.unpack(xz, 0, limits({ deadline }));
     assert.ok(Date.now() - deadline < 1000, 'it gives up soon after the deadline');
     assert.match(result.problems.at(-1)?.message ?? '', /time allowed for unpacking ran out/);
     assert.ok(result.entries.length < whole.entries.length);

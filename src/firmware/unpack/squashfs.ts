@@ -16,8 +16,8 @@
 // added) so every unpacker reports modes the same way.
 //
 // Large images: the compressed data and fragment blocks are queued as the walk meets them and
-// decoded together at the end, on this thread and worker threads at once (block-pool.ts). What
-// the image reads as does not change: the limits are charged by the walk as before, and each
+// decoded on this thread and worker threads at once (block-pool.ts): the workers start on them
+// during the walk, this thread once the walk is done. What the image reads as does not change: the limits are charged by the walk as before, and each
 // problem a queued block causes is put where it would have been had the block been decoded when
 // met.
 
