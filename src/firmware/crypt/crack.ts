@@ -148,14 +148,16 @@ function inlineExecutor(shared: readonly string[]): Executor {
 
 async function workerExecutor(count: number, shared: string[]): Promise<Executor | null> {
   // Node 22 needs the flag to load TypeScript; 23.6+ strips types by default; under tsx the
-  // parent's --import is inherited with execArgv.
-  const execArgv = [...process.execArgv];
+  // parent's --import is inherited. Inheriting is left to Node unless a flag must be added: an
+  // explicit execArgv copied from a `node --test` child (which carries the runner's own flags)
+  // stops the worker from starting.
   const features = process.features as { typescript?: string | false };
-  if (!features.typescript && !execArgv.some((a) => a.includes('tsx'))) execArgv.push('--experimental-strip-types');
+  const loadsTypeScript = Boolean(features.typescript) || process.execArgv.some((a) => a.includes('tsx'));
+  const options = loadsTypeScript ? {} : { execArgv: [...process.execArgv, '--experimental-strip-types'] };
   const workers: Worker[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(new URL('./crack-worker.ts', import.meta.url), { workerData: { role: WORKER_ROLE }, execArgv });
+      const worker = new Worker(new URL('./crack-worker.ts', import.meta.url), { workerData: { role: WORKER_ROLE }, ...options });
       worker.postMessage({ type: 'words', words: shared } satisfies WorkerMessage);
       workers.push(worker);
     }
