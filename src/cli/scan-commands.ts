@@ -8,8 +8,8 @@ import { uploadEvidence, uploadOptions, uploadTarget, uploadUsage } from './uplo
 
 const usage = `connectable scan IMAGE|DIRECTORY ... [options]
 
-Unpacks each firmware image in memory (SquashFS, CPIO, tar, ZIP, uImage/FIT, gzip, xz, LZMA,
-bzip2, zstd, LZ4 — nested as deep as they go) or reads an already-extracted directory, and reports
+Unpacks each firmware image in memory (SquashFS, CPIO, tar, ZIP, uImage/FIT, ext2/3/4, JFFS2,
+CramFS, UBI/UBIFS, gzip, xz, LZMA, bzip2, zstd, LZ4 — nested as deep as they go) or reads an already-extracted directory, and reports
 every credential fixed in it: login accounts and their cracked passwords, service configurations,
 hard-coded credentials, private keys and tokens. Exit 1 when the image breaks the password duty
 (PSTI Schedule 1 paragraph 1), 0 when it does not, 2 when it could not be scanned.
