@@ -1,70 +1,42 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { decompress, DecompressionError, sniffCompression, type CompressionKind } from './compression.ts';
 import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
+import { decoderSamples, decompressionError, runTool, sameBytes } from '../../../test/support/decoder-fixtures.ts';
 
 // Streams are made at test time by the real tools (Debian's gzip, bzip2, zstd and xz-utils; zlib
 // and raw deflate by node's own zlib). LZMA, .xz and LZO have their own test files; here they are
 // reached through decompress() to show the one door leads to each.
 
-/** Firmware-like text: config lines with numbers, compressible but not trivially. */
-
-function run(tool: string, args: string[], input: Buffer): Buffer {
-  return execFileSync(tool, args, { input, maxBuffer: 256 * 1024 * 1024 });
-}
-
 /** How each kind is made: by its real tool where there is one. */
 const compressors: Record<Exclude<CompressionKind, 'lzma-raw' | 'lzo'>, (input: Buffer) => Buffer> = {
-  gzip: (input) => run('gzip', ['-c', '-6'], input),
+  gzip: (input) => runTool('gzip', ['-c', '-6'], input),
   zlib: (input) => zlib.deflateSync(input),
   deflate: (input) => zlib.deflateRawSync(input),
-  zstd: (input) => run('zstd', ['-c', '-q', '-3'], input),
-  bzip2: (input) => run('bzip2', ['-c', '-9'], input),
-  xz: (input) => run('xz', ['-c', '-1'], input),
-  lzma: (input) => run('xz', ['-c', '--format=lzma', '-1'], input),
+  zstd: (input) => runTool('zstd', ['-c', '-q', '-3'], input),
+  bzip2: (input) => runTool('bzip2', ['-c', '-9'], input),
+  xz: (input) => runTool('xz', ['-c', '-1'], input),
+  lzma: (input) => runTool('xz', ['-c', '--format=lzma', '-1'], input),
 };
 const kinds = Object.keys(compressors) as (keyof typeof compressors)[];
 
-function same(actual: Uint8Array, expected: Buffer): boolean {
-  return actual.length === expected.length && Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected);
-}
-
-/** Runs fn and returns what it threw (failing when it returns or throws something else). */
-function decompressionError(fn: () => unknown): DecompressionError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DecompressionError, `expected a DecompressionError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DecompressionError, but it decoded');
-}
-
-const samples: Record<string, Buffer> = {
-  'empty input': Buffer.alloc(0),
-  'one byte': Buffer.from('x'),
-  '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': configText(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
-  '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
-};
+const samples = decoderSamples();
 
 for (const kind of kinds) {
   test(`${kind}: every sample decodes to the original bytes`, () => {
     for (const [name, sample] of Object.entries(samples)) {
-      assert.ok(same(decompress(kind, compressors[kind](sample), sample.length), sample), name);
+      assert.ok(sameBytes(decompress(kind, compressors[kind](sample), sample.length), sample), name);
     }
   });
 }
 
 test('lzma-raw: headerless LZMA1 decodes with the properties its container gives', () => {
   const sample = samples['100 KiB of text']!;
-  const compressed = run('xz', ['-c', '--format=raw', '--lzma1=lc=2,lp=1,pb=0,dict=256KiB'], sample);
+  const compressed = runTool('xz', ['-c', '--format=raw', '--lzma1=lc=2,lp=1,pb=0,dict=256KiB'], sample);
   const output = decompress('lzma-raw', compressed, sample.length, { lzmaProperties: { lc: 2, lp: 1, pb: 0, dictSize: 256 * 1024 } });
-  assert.ok(same(output, sample));
+  assert.ok(sameBytes(output, sample));
   assert.match(decompressionError(() => decompress('lzma-raw', compressed, sample.length)).message, /did not give the LZMA properties/);
 });
 
@@ -77,16 +49,16 @@ test('lzo: an LZO1X stream decodes through the same entry point', () => {
 test('bzip2: levels 1 and 9, and concatenated streams, decode to the original bytes', () => {
   const first = samples['3 MiB of mixed text and noise']!;
   const second = samples['100 KiB of text']!;
-  assert.ok(same(decompress('bzip2', run('bzip2', ['-c', '-1'], first), first.length), first));
-  const both = Buffer.concat([run('bzip2', ['-c'], first), run('bzip2', ['-c'], second)]);
-  assert.ok(same(decompress('bzip2', both, first.length + second.length), Buffer.concat([first, second])));
+  assert.ok(sameBytes(decompress('bzip2', runTool('bzip2', ['-c', '-1'], first), first.length), first));
+  const both = Buffer.concat([runTool('bzip2', ['-c'], first), runTool('bzip2', ['-c'], second)]);
+  assert.ok(sameBytes(decompress('bzip2', both, first.length + second.length), Buffer.concat([first, second])));
 });
 
 test('gzip: concatenated members (as `cat a.gz b.gz` makes) decode to the concatenated data', () => {
   const first = samples['100 KiB of text']!;
   const second = samples['100 KiB of noise']!;
-  const both = Buffer.concat([compressors.gzip(first), run('gzip', ['-c', '-n', '-9'], second)]);
-  assert.ok(same(decompress('gzip', both, 1 << 20), Buffer.concat([first, second])));
+  const both = Buffer.concat([compressors.gzip(first), runTool('gzip', ['-c', '-n', '-9'], second)]);
+  assert.ok(sameBytes(decompress('gzip', both, 1 << 20), Buffer.concat([first, second])));
 });
 
 test('gzip: header fields (name, comment, extra, header CRC) are skipped', () => {
@@ -108,15 +80,15 @@ test('gzip: header fields (name, comment, extra, header CRC) are skipped', () =>
 test('zstd: several frames, with and without checksums, decode to the concatenated data', () => {
   const first = samples['100 KiB of text']!;
   const second = samples['100 KiB of noise']!;
-  const both = Buffer.concat([run('zstd', ['-c', '-q', '-19'], first), run('zstd', ['-c', '-q', '--no-check', '-1'], second)]);
-  assert.ok(same(decompress('zstd', both, 1 << 20), Buffer.concat([first, second])));
+  const both = Buffer.concat([runTool('zstd', ['-c', '-q', '-19'], first), runTool('zstd', ['-c', '-q', '--no-check', '-1'], second)]);
+  assert.ok(sameBytes(decompress('zstd', both, 1 << 20), Buffer.concat([first, second])));
 });
 
 for (const kind of ['gzip', 'zlib', 'deflate', 'zstd', 'bzip2', 'xz', 'lzma'] as const) {
   test(`${kind}: bytes after the end of the stream (the rest of an image) are ignored`, () => {
     const sample = samples['100 KiB of text']!;
     const carved = Buffer.concat([compressors[kind](sample), Buffer.from('UBI#\x01\x00\x00\x00 the next partition'), noise(100, 9)]);
-    assert.ok(same(decompress(kind, carved, sample.length), sample));
+    assert.ok(sameBytes(decompress(kind, carved, sample.length), sample));
   });
 }
 
@@ -137,7 +109,7 @@ for (const kind of kinds) {
   test(`${kind}: the expected size is checked exactly, and one larger than the bound is refused up front`, () => {
     const sample = samples['100 KiB of text']!;
     const compressed = compressors[kind](sample);
-    assert.ok(same(decompress(kind, compressed, 1 << 20, { expectedSize: sample.length }), sample));
+    assert.ok(sameBytes(decompress(kind, compressed, 1 << 20, { expectedSize: sample.length }), sample));
     decompressionError(() => decompress(kind, compressed, 1 << 20, { expectedSize: sample.length - 1 }));
     assert.match(decompressionError(() => decompress(kind, compressed, 1 << 20, { expectedSize: sample.length + 1 })).message, /expected/);
     assert.match(decompressionError(() => decompress(kind, compressed, 1000, { expectedSize: 2000 })).message, /would exceed 1000 bytes/);
@@ -206,7 +178,7 @@ test('sniffCompression recognises each tool’s output by its magic bytes, also 
 
 test('sniffCompression recognises an empty bzip2 stream and .lzma files of every xz preset', () => {
   assert.equal(sniffCompression(compressors.bzip2(Buffer.alloc(0)), 0), 'bzip2');
-  for (const preset of ['-0', '-6', '-9e']) assert.equal(sniffCompression(run('xz', ['-c', '--format=lzma', preset], Buffer.from('x')), 0), 'lzma', preset);
+  for (const preset of ['-0', '-6', '-9e']) assert.equal(sniffCompression(runTool('xz', ['-c', '--format=lzma', preset], Buffer.from('x')), 0), 'lzma', preset);
 });
 
 test('sniffCompression returns null for formats without magic, short input and offsets outside the bytes', () => {

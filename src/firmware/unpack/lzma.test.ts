@@ -1,47 +1,21 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzma2, decodeLzmaAlone, decodeLzmaRaw, LzmaDecoder, parseLzmaPropertiesByte } from './lzma.ts';
 import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
+import { decoderSamples, decompressionError, runTool, sameBytes } from '../../../test/support/decoder-fixtures.ts';
 
 // Every stream here is made at test time by xz-utils (Debian's xz-utils): `xz --format=lzma` for
 // LZMA-alone files, `--format=raw` for headerless LZMA1 and LZMA2.
 
-/** Firmware-like text: config lines with numbers, compressible but not trivially. */
+const xz = (args: string[], input: Buffer): Buffer => runTool('xz', ['-c', ...args], input);
 
-const samples: Record<string, Buffer> = {
-  'empty input': Buffer.alloc(0),
-  'one byte': Buffer.from('x'),
-  '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': configText(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
-  '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
-};
-
-function xz(args: string[], input: Buffer): Buffer {
-  return execFileSync('xz', ['-c', ...args], { input, maxBuffer: 256 * 1024 * 1024 });
-}
-
-function same(actual: Uint8Array, expected: Buffer): boolean {
-  return actual.length === expected.length && Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected);
-}
-
-/** Runs fn and returns what it threw (failing when it returns or throws something else). */
-function decompressionError(fn: () => unknown): DecompressionError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DecompressionError, `expected a DecompressionError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DecompressionError, but it decoded');
-}
+const samples = decoderSamples();
 
 for (const [name, sample] of Object.entries(samples)) {
   test(`an .lzma file of ${name} decodes to the original bytes`, () => {
-    assert.ok(same(decodeLzmaAlone(xz(['--format=lzma', '-1'], sample), sample.length), sample));
+    assert.ok(sameBytes(decodeLzmaAlone(xz(['--format=lzma', '-1'], sample), sample.length), sample));
   });
 }
 
@@ -50,14 +24,14 @@ const mixed = Buffer.concat([configText(200 * 1024, 6), noise(50 * 1024, 7), con
 for (const options of ['preset=0', 'preset=9e', 'lc=0,lp=0,pb=0', 'lc=4,lp=0,pb=0', 'lc=0,lp=4,pb=4', 'lc=4,lp=0,pb=4,dict=64KiB', 'mode=fast,nice=273']) {
   test(`an .lzma file made with --lzma1=${options} decodes to the original bytes`, () => {
     const sample = mixed;
-    assert.ok(same(decodeLzmaAlone(xz(['--format=lzma', `--lzma1=${options}`], sample), sample.length), sample));
+    assert.ok(sameBytes(decodeLzmaAlone(xz(['--format=lzma', `--lzma1=${options}`], sample), sample.length), sample));
   });
 }
 
 test('raw LZMA1 (no header, properties from the container) decodes with those properties', () => {
   const sample = samples['100 KiB of text']!;
   const compressed = xz(['--format=raw', '--lzma1=lc=1,lp=2,pb=1,dict=1MiB'], sample);
-  assert.ok(same(decodeLzmaRaw(compressed, { lc: 1, lp: 2, pb: 1, dictSize: 1 << 20 }, sample.length), sample));
+  assert.ok(sameBytes(decodeLzmaRaw(compressed, { lc: 1, lp: 2, pb: 1, dictSize: 1 << 20 }, sample.length), sample));
 });
 
 test('raw LZMA1 decoded with the wrong properties fails with a DecompressionError', () => {
@@ -69,7 +43,7 @@ test('an .lzma header with the real size decodes with the end marker xz still wr
   const sample = samples['100 KiB of text']!;
   const compressed = Buffer.from(xz(['--format=lzma'], sample));
   compressed.writeBigUInt64LE(BigInt(sample.length), 5);
-  assert.ok(same(decodeLzmaAlone(compressed, sample.length), sample));
+  assert.ok(sameBytes(decodeLzmaAlone(compressed, sample.length), sample));
 });
 
 /** An LZMA-alone file built from a one-chunk LZMA2 stream: known size, and no end marker. */
@@ -90,18 +64,18 @@ function lzmaAloneWithoutEndMarker(sample: Buffer): Buffer {
 
 test('an .lzma file with a known size and no end marker (as the LZMA SDK writes) decodes exactly', () => {
   const sample = configText(20_000, 9);
-  assert.ok(same(decodeLzmaAlone(lzmaAloneWithoutEndMarker(sample), sample.length), sample));
+  assert.ok(sameBytes(decodeLzmaAlone(lzmaAloneWithoutEndMarker(sample), sample.length), sample));
 });
 
 test('bytes after the end of an .lzma stream are ignored', () => {
   const sample = samples['100 KiB of text']!;
   const compressed = Buffer.concat([xz(['--format=lzma'], sample), Buffer.from('trailing image bytes')]);
-  assert.ok(same(decodeLzmaAlone(compressed, sample.length), sample));
+  assert.ok(sameBytes(decodeLzmaAlone(compressed, sample.length), sample));
 });
 
 test('a bare LZMA2 stream decodes, chunk by chunk, including stored chunks for noise', () => {
   const sample = Buffer.concat([mixed, noise(100 * 1024, 10), mixed]);
-  assert.ok(same(decodeLzma2(xz(['--format=raw', '--lzma2=preset=1,dict=8MiB'], sample), 8 << 20, sample.length), sample));
+  assert.ok(sameBytes(decodeLzma2(xz(['--format=raw', '--lzma2=preset=1,dict=8MiB'], sample), 8 << 20, sample.length), sample));
 });
 
 test('the properties byte splits into lc, lp and pb, and values past 224 are refused', () => {

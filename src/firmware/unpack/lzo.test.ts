@@ -4,26 +4,14 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { decodeLzo1x } from './lzo.ts';
-import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
+import { configText } from '../../../test/support/unpack-fixtures.ts';
+import { decoderSamples, decompressionError } from '../../../test/support/decoder-fixtures.ts';
 
 // LZO1X data is made at test time by lzop (Debian's lzop), whose files wrap LZO1X blocks of up to
 // 256 KiB: levels 1–6 write LZO1X-1, levels 7–9 LZO1X-999, and one decoder reads both.
 
 const haveLzop = spawnSync('lzop', ['--version']).status === 0;
 const skip = haveLzop ? false : 'lzop is not installed (Debian package lzop)';
-
-/** Firmware-like text: config lines with numbers, compressible but not trivially. */
-
-/** Runs fn and returns what it threw (failing when it returns or throws something else). */
-function decompressionError(fn: () => unknown): DecompressionError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DecompressionError, `expected a DecompressionError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DecompressionError, but it decoded');
-}
 
 interface LzopBlock {
   /** The block as stored: LZO1X data, or the bytes themselves when compression did not help. */
@@ -70,13 +58,7 @@ function decodeBlocks(blocks: LzopBlock[]): Buffer {
   return Buffer.concat(blocks.map(({ stored, size }) => (stored.length === size ? stored : decodeLzo1x(stored, size))));
 }
 
-const samples: Record<string, Buffer> = {
-  'one byte': Buffer.from('x'),
-  '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': configText(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
-  '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
-};
+const samples = decoderSamples({ withEmpty: false });
 
 for (const level of [1, 3, 9]) {
   for (const [name, sample] of Object.entries(samples)) {

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
@@ -7,42 +6,17 @@ import fc from 'fast-check';
 import { DecompressionError } from './compression.ts';
 import { crc64, decodeXz, readXz } from './xz.ts';
 import { configText, noise } from '../../../test/support/unpack-fixtures.ts';
+import { decoderSamples, decompressionError, runTool, sameBytes } from '../../../test/support/decoder-fixtures.ts';
 
 // Every .xz file here is made at test time by xz-utils (Debian's xz-utils).
 
-/** Firmware-like text: config lines with numbers, compressible but not trivially. */
+const xz = (args: string[], input: Buffer): Buffer => runTool('xz', ['-c', ...args], input);
 
-function xz(args: string[], input: Buffer): Buffer {
-  return execFileSync('xz', ['-c', ...args], { input, maxBuffer: 256 * 1024 * 1024 });
-}
-
-function same(actual: Uint8Array, expected: Buffer): boolean {
-  return actual.length === expected.length && Buffer.from(actual.buffer, actual.byteOffset, actual.byteLength).equals(expected);
-}
-
-/** Runs fn and returns what it threw (failing when it returns or throws something else). */
-function decompressionError(fn: () => unknown): DecompressionError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof DecompressionError, `expected a DecompressionError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected a DecompressionError, but it decoded');
-}
-
-const samples: Record<string, Buffer> = {
-  'empty input': Buffer.alloc(0),
-  'one byte': Buffer.from('x'),
-  '100 KiB of noise': noise(100 * 1024, 1),
-  '100 KiB of text': configText(100 * 1024, 2),
-  '3 MiB of mixed text and noise': Buffer.concat([configText(2 * 1024 * 1024, 3), noise(1024 * 1024, 4)]),
-  '2 MiB of one repeated byte': Buffer.alloc(2 * 1024 * 1024, 0x41),
-};
+const samples = decoderSamples();
 
 for (const [name, sample] of Object.entries(samples)) {
   test(`an .xz file of ${name} decodes to the original bytes`, () => {
-    assert.ok(same(decodeXz(xz(['-1'], sample), sample.length), sample));
+    assert.ok(sameBytes(decodeXz(xz(['-1'], sample), sample.length), sample));
   });
 }
 
@@ -50,7 +24,7 @@ for (const check of ['none', 'crc32', 'crc64', 'sha256']) {
   for (const name of ['empty input', '100 KiB of text']) {
     test(`an .xz file of ${name} with a ${check} check decodes to the original bytes`, () => {
       const sample = samples[name]!;
-      assert.ok(same(decodeXz(xz([`--check=${check}`], sample), sample.length), sample));
+      assert.ok(sameBytes(decodeXz(xz([`--check=${check}`], sample), sample.length), sample));
     });
   }
 }
@@ -62,12 +36,12 @@ const binary = Buffer.concat([executable, noise(256 * 1024, 5)]);
 
 for (const filter of ['--x86', '--x86=start=4096', '--powerpc', '--ia64', '--arm', '--armthumb', '--arm64', '--sparc', '--delta=dist=1', '--delta=dist=4', '--delta=dist=256']) {
   test(`an .xz file with the ${filter} filter before LZMA2 decodes to the original bytes`, () => {
-    assert.ok(same(decodeXz(xz([filter, '--lzma2=preset=1'], binary), binary.length), binary));
+    assert.ok(sameBytes(decodeXz(xz([filter, '--lzma2=preset=1'], binary), binary.length), binary));
   });
 }
 
 test('an .xz file with a chain of three filters (delta, x86, then LZMA2) decodes to the original bytes', () => {
-  assert.ok(same(decodeXz(xz(['--delta=dist=2', '--x86', '--lzma2=preset=1'], binary), binary.length), binary));
+  assert.ok(sameBytes(decodeXz(xz(['--delta=dist=2', '--x86', '--lzma2=preset=1'], binary), binary.length), binary));
 });
 
 test('a filter this decoder does not know is reported as unsupported, by name', () => {
@@ -82,26 +56,26 @@ test('a filter this decoder does not know is reported as unsupported, by name', 
 
 test('a multi-block .xz file (sizes in each block header) decodes to the original bytes', () => {
   const sample = samples['3 MiB of mixed text and noise']!;
-  assert.ok(same(decodeXz(xz(['--block-size=256KiB', '-1'], sample), sample.length), sample));
+  assert.ok(sameBytes(decodeXz(xz(['--block-size=256KiB', '-1'], sample), sample.length), sample));
 });
 
 test('a multi-threaded .xz file decodes to the original bytes', () => {
   const sample = samples['3 MiB of mixed text and noise']!;
-  assert.ok(same(decodeXz(xz(['-T2', '--block-size=1MiB', '-0'], sample), sample.length), sample));
+  assert.ok(sameBytes(decodeXz(xz(['-T2', '--block-size=1MiB', '-0'], sample), sample.length), sample));
 });
 
 test('concatenated streams, with stream padding between them, decode to the concatenated data', () => {
   const first = samples['100 KiB of text']!;
   const second = samples['100 KiB of noise']!;
   const file = Buffer.concat([xz(['--check=crc32'], first), Buffer.alloc(8), xz(['--check=sha256'], second), xz([], Buffer.alloc(0))]);
-  assert.ok(same(decodeXz(file, first.length + second.length), Buffer.concat([first, second])));
+  assert.ok(sameBytes(decodeXz(file, first.length + second.length), Buffer.concat([first, second])));
 });
 
 test('bytes after the last stream are not read, and the length says where the .xz data ends', () => {
   const sample = samples['100 KiB of text']!;
   const stream = xz([], sample);
   const result = readXz(Buffer.concat([stream, Buffer.alloc(12), Buffer.from('rest of the image')]), sample.length);
-  assert.ok(same(result.data, sample));
+  assert.ok(sameBytes(result.data, sample));
   assert.equal(result.length, stream.length + 12);
 });
 
