@@ -12,7 +12,7 @@
 // only one of them (GNU cpio: the last). Names of one inode without data become 'hardlink' entries
 // whose target is the name that has the data, as tar and SquashFS report them.
 
-import { archivePath, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, entryTypeOfMode, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
 
 type Format = 'newc' | 'crc' | 'odc' | 'binary-le' | 'binary-be';
 
@@ -34,16 +34,6 @@ interface Header {
 }
 
 const TRAILER = 'TRAILER!!!';
-const S_IFMT = 0o170000;
-const TYPES: Record<number, Entry['type']> = {
-  0o100000: 'file',
-  0o040000: 'directory',
-  0o120000: 'symlink',
-  0o020000: 'device',
-  0o060000: 'device',
-  0o010000: 'fifo',
-  0o140000: 'socket',
-};
 
 const text = new TextDecoder('utf-8');
 
@@ -182,7 +172,7 @@ function unpackCpio(bytes: Uint8Array, offset: number, limits: Limits): { entrie
       const path = archivePath(name, headerAt, problems);
       if (path === null) continue;
       const data = bytes.subarray(dataStart, dataEnd);
-      let type = TYPES[header.mode & S_IFMT];
+      let type = (entryTypeOfMode(header.mode) ?? undefined);
       if (type === undefined) {
         problems.push({ path, offset: headerAt, message: `unknown file type in mode ${header.mode.toString(8)}; read as a regular file` });
         type = 'file';

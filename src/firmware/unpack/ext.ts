@@ -21,6 +21,7 @@
 // Modes: the inode's i_mode as stored, type bits included, as every unpacker reports them.
 
 import { chargeFile, entryTypeOfMode, InodeListing, LimitExceeded, reportEscapingLink, S_IFDIR, S_IFMT, S_IFREG, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { u16, u32 } from './bytes.ts';
 
 /** The superblock always starts 1024 bytes in, whatever the block size (room for a boot sector). */
 const SUPERBLOCK_OFFSET = 1024;
@@ -117,14 +118,6 @@ export interface ExtSuperblock {
   backupGroups: [number, number];
   volumeName: string;
   uuid: string;
-}
-
-function u16(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8);
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
 
 /** A 64-bit value from two 32-bit halves; past 2^53 (never legitimate) it becomes Infinity and fails every bound. */

@@ -9,14 +9,11 @@
 // Failures are DecompressionErrors, like every other decoder's, so an unpacker needs one catch.
 
 import { DecompressionError } from './compression.ts';
+import { u32 } from './bytes.ts';
 
 const FRAME_MAGIC = 0x184d2204;
 const LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK_SIZE = 8 * 1024 * 1024;
-
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
 
 /**
  * Decodes one block into out[start…limit), using out[0…start) as history (frames whose blocks

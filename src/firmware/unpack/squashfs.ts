@@ -25,6 +25,7 @@ import { blockPoolSettings, BlockQueue } from './block-pool.ts';
 import { decodeBlock } from './block-worker.ts';
 import { DecompressionError } from './compression.ts';
 import { childPath, LimitExceeded, reportEscapingLink, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { u16, u32, u64 } from './bytes.ts';
 
 const SUPERBLOCK_SIZE = 96;
 const METADATA_BLOCK_SIZE = 8192;
@@ -66,20 +67,6 @@ const BE_MAGIC = [0x73, 0x71, 0x73, 0x68]; // 'sqsh'
 
 function hasMagic(bytes: Uint8Array, offset: number, magic: number[]): boolean {
   return offset >= 0 && offset + 4 <= bytes.length && magic.every((b, i) => bytes[offset + i] === b);
-}
-
-function u16(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8);
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
-
-/** A 64-bit field as a number; values past 2^53 (never legitimate) become Infinity and fail every bound. */
-function u64(bytes: Uint8Array, at: number): number {
-  const high = u32(bytes, at + 4);
-  return high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x1_0000_0000 + u32(bytes, at);
 }
 
 /**

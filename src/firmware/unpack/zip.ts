@@ -18,7 +18,8 @@
 import { decompress, DecompressionError } from './compression.ts';
 import { crc32 } from './crc32.ts';
 import { parseLzmaPropertiesByte } from './lzma.ts';
-import { archivePath, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { archivePath, entryTypeOfMode, LimitExceeded, reportEscapingLink, safePath, spend, type Entry, type Limits, type Problem, type Unpacker } from './types.ts';
+import { u16, u32, u64 } from './bytes.ts';
 
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
@@ -27,33 +28,10 @@ const END64 = 0x06064b50;
 const END64_LOCATOR = 0x07064b50;
 const DESCRIPTOR_SIGNATURE = Buffer.from([0x50, 0x4b, 0x07, 0x08]);
 
-const S_IFMT = 0o170000;
-const TYPES: Record<number, Entry['type']> = {
-  0o100000: 'file',
-  0o040000: 'directory',
-  0o120000: 'symlink',
-  0o020000: 'device',
-  0o060000: 'device',
-  0o010000: 'fifo',
-  0o140000: 'socket',
-};
 /** How many end-record candidates to try before giving up (each check is a few reads). */
 const END_CANDIDATES_MAXIMUM = 1000;
 /** How many descriptor signatures to try for one entry: a real descriptor is the first or close to it. */
 const DESCRIPTOR_CANDIDATES_MAXIMUM = 1000;
-
-function u16(bytes: Uint8Array, at: number): number {
-  return bytes[at]! | (bytes[at + 1]! << 8);
-}
-
-function u32(bytes: Uint8Array, at: number): number {
-  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
-}
-
-function u64(bytes: Uint8Array, at: number): number {
-  const high = u32(bytes, at + 4);
-  return high >= 0x200000 ? Number.POSITIVE_INFINITY : high * 0x1_0000_0000 + u32(bytes, at);
-}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const lenientUtf8 = new TextDecoder('utf-8');
@@ -288,7 +266,7 @@ function readEntries(bytes: Uint8Array, base: number, central: CentralEntry[], l
     spend(limits, 0, 1);
     const owner = { ...(entry.uid === undefined ? {} : { uid: entry.uid }), ...(entry.gid === undefined ? {} : { gid: entry.gid }) };
     const mode = entry.unixMode ?? 0;
-    const type = (entry.unixMode !== undefined ? TYPES[entry.unixMode & S_IFMT] : undefined) ?? (entry.name.endsWith('/') || entry.msdosDirectory ? 'directory' : 'file');
+    const type = (entry.unixMode !== undefined ? (entryTypeOfMode(entry.unixMode) ?? undefined) : undefined) ?? (entry.name.endsWith('/') || entry.msdosDirectory ? 'directory' : 'file');
     if (type === 'directory' || type === 'device' || type === 'fifo' || type === 'socket') {
       entries.push({ path, type, mode, ...owner });
       continue;
