@@ -128,7 +128,6 @@ function align(position: number, start: number, alignment: number): number {
  * '..'; null (no Problem) for names that are the archive's root itself ('.', './').
  */
 
-
 function byteSum(data: Uint8Array): number {
   let sum = 0;
   for (let i = 0; i < data.length; i++) sum = (sum + data[i]!) >>> 0;

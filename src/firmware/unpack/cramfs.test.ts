@@ -16,7 +16,6 @@ import { assertSameTree, assertSurvivesFlippedBits, ESCAPE, limits, noise, quick
 
 const work = workDirectory('cramfs');
 
-
 const DEEP = 60;
 const WIDE = 200;
 

@@ -49,7 +49,6 @@ const LARGER_PAGE_SIZES = [8192, 16384, 32768, 65536];
 /** Linux's PATH_MAX: deeper paths cannot be created on a real system, so they mark a hostile image. */
 const PATH_MAXIMUM = 4096;
 
-
 const LE_MAGIC = [0x45, 0x3d, 0xcd, 0x28];
 const BE_MAGIC = [0x28, 0xcd, 0x3d, 0x45];
 

@@ -90,7 +90,6 @@ const FLAG_INLINE_DATA = 0x10000000;
 /** Group descriptor flag: the group's inode table was never written (lazy initialisation). */
 const GROUP_INODE_UNINIT = 0x1;
 
-
 /** What the scanner's summary says about a filesystem; also what the reader needs to find its tables. */
 export interface ExtSuperblock {
   /** As blkid names it: ext4 when it uses any feature beyond ext3's, ext3 when it has a journal. */

@@ -14,7 +14,6 @@ import { assertSameTree, assertSurvivesFlippedBits, assertSurvivesRandomTail, ES
 
 const work = workDirectory('jffs2');
 
-
 const DEEP = 60;
 const WIDE = 200;
 

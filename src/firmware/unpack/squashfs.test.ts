@@ -16,7 +16,6 @@ import type { Limits } from './types.ts';
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cn-squashfs-'));
 after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-
 const DEEP = 300;
 const WIDE = 600;
 

@@ -193,7 +193,6 @@ function sparseMapInData(data: Uint8Array, realSize: number): { map: SparseMap; 
 
 /** The normalised path of a stored name, with Problems for absolute and escaping names; null for the root itself. */
 
-
 function unpackTar(bytes: Uint8Array, offset: number, limits: Limits): { entries: Entry[]; problems: Problem[]; length?: number } {
   const entries: Entry[] = [];
   const problems: Problem[] = [];

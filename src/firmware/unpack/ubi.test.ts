@@ -160,7 +160,6 @@ describe('UBI semantics beyond what ubinize writes', () => {
     );
   });
 
-
   // Three LEBs of distinct bytes in one dynamic volume; LEB 1 is the one given second copies.
   const data = noise(3 * LEB, 5);
   const image = ubinize([{ name: 'data', type: 'dynamic', data }], path.join(work, 'copies.ubi'));

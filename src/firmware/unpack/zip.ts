@@ -236,7 +236,6 @@ function uncompress(entry: CentralEntry, stored: Uint8Array, maxOutput: number):
 
 /** The normalised path of a stored name, with Problems for absolute and escaping names; null for the root itself. */
 
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
