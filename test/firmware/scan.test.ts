@@ -62,6 +62,17 @@ describe('every container, every compression', () => {
   });
 });
 
+describe('progress', () => {
+  test('moves through one large SquashFS by the inodes its superblock announces, then names what it inspects', async () => {
+    const seen: { fraction: number; phase: string }[] = [];
+    await scanPath(images.squashfs(plantedRoot, 'gzip'), { onProgress: (p) => seen.push({ fraction: p.fraction, phase: p.phase }) });
+    const unpacking = seen.filter((p) => p.phase === 'unpacking').map((p) => p.fraction);
+    assert.ok(unpacking.some((f) => f > 0 && f < 1), `a fraction between 0 and 1 while unpacking: ${unpacking.slice(0, 20).join(', ')}`);
+    assert.ok(unpacking.every((f, i) => i === 0 || f >= (unpacking[i - 1] ?? 0) - 1e-9), 'the bar never moves back');
+    assert.ok(seen.some((p) => p.phase === 'inspecting'));
+  });
+});
+
 describe('images inside images', () => {
   test('two deep: a uImage holding a gzip-compressed cpio ramdisk', async () => {
     const ramdisk = images.compress(images.cpio(plantedRoot), 'gzip');

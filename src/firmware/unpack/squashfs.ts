@@ -630,6 +630,9 @@ function unpackSquashfs(bytes: Uint8Array, offset: number, limits: Limits): { en
     problems.push({ offset, message: `the superblock claims ${superblock.inodeCount} inodes, more than the image can hold` });
   }
 
+  // A progress display can move through the image by the inodes read.
+  limits.onContainer?.({ entries: superblock.inodeCount, span: length });
+
   // Only a large image queues its blocks: for a small one, workers cost more than they save.
   const queue = superblock.bytesUsed >= blockPoolSettings.minimumBytes && blockPoolSettings.workers > 0 ? new BlockQueue<FileMark>(compression) : null;
   const reader = new SquashfsReader(bytes, offset, superblock, compression, limits, problems, queue);
