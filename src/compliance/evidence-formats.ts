@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { invalidInput } from '../errors.ts';
+import { isMasked, mask } from '../output/mask.ts';
 
 export const evidenceKinds = ['firmware-scan', 'probe', 'password-audit'] as const;
 export type EvidenceKind = (typeof evidenceKinds)[number];
@@ -254,7 +255,7 @@ export function withoutSecrets(value: unknown, depth = 0): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
       if (k === 'secret') continue;
-      out[k] = k === 'password' && typeof v === 'string' ? (v.length <= 3 || v === '(empty)' ? v : `${[...v][0]}…${[...v].at(-1)}`) : withoutSecrets(v, depth + 1);
+      out[k] = k === 'password' && typeof v === 'string' ? (isMasked(v) ? v : mask(v)) : withoutSecrets(v, depth + 1);
     }
     return out;
   }

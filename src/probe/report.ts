@@ -1,6 +1,7 @@
 // What a probe run means under the law, and how it is told: text for a person, JSON for tools,
 // SARIF for code scanning. A login that worked with a default credential is a universal default
 // password (PSTI Schedule 1 paragraph 1; ETSI EN 303 645 5.1-1, and 5.1-2 since it is guessable).
+import { mask } from '../output/mask.ts';
 import { toSarif, type SarifRule } from '../output/sarif.ts';
 import { where, type ProbeRun, type ServiceResult } from './run.ts';
 
@@ -34,13 +35,6 @@ const ruleTitles: Record<ProbeFindingRule, string> = {
   'any-credential-accepted': 'The service accepts any credential',
   'no-authentication': 'The service gives access without authentication',
 };
-
-function mask(secret: string, show: boolean): string {
-  if (show) return secret;
-  if (secret === '') return '(empty)';
-  const chars = [...secret];
-  return chars.length < 4 ? '…' : `${chars[0]}…${chars[chars.length - 1]}`;
-}
 
 function label(s: ServiceResult): string {
   return `${s.endpoint.service} on ${where(s.endpoint)}`;

@@ -106,17 +106,7 @@ export function createContext(options: ContextOptions = {}): InspectContext {
   };
 }
 
-/**
- * A secret as evidence may show it: its first and last characters around an ellipsis, or only
- * the ellipsis when it is so short that the ends would give most of it away.
- */
-export function mask(secret: string, show = false): string {
-  if (show) return secret;
-  if (secret === '') return '(empty)';
-  const chars = [...secret];
-  if (chars.length < 4) return '…';
-  return `${chars[0]}…${chars[chars.length - 1]}`;
-}
+export { mask } from '../../output/mask.ts';
 
 export function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
